@@ -1,0 +1,71 @@
+# Project tasks. `make check` and `make test` are what CI (.ci/run) runs.
+PYTHON ?= python3
+PIP_FLAGS ?= -q
+MYPY_CONFIG ?= $(CURDIR)/pyproject.toml
+export PIP_ROOT_USER_ACTION ?= ignore
+export PIP_DISABLE_PIP_VERSION_CHECK ?= 1
+
+.PHONY: help install check lint typecheck layers check-typecheck-catches test demo clean
+
+help:
+	@echo "make install                  install the package (editable) with the test/lint tools"
+	@echo "make check                    ruff + mypy + import layers + proof that mypy catches errors"
+	@echo "make test                     install, then run the test suite"
+	@echo "make demo                     install, then run the example workflows"
+	@echo "make clean                    remove caches, build output and demo job stores"
+
+install:
+	$(PYTHON) -m pip install $(PIP_FLAGS) -e '.[test]'
+
+check: lint typecheck layers check-typecheck-catches
+
+lint:
+	$(PYTHON) -m ruff check toil tests
+
+typecheck:
+	$(PYTHON) -m mypy toil
+
+layers:
+	lint-imports
+
+# Prove the type checker is really running, with the strict settings, on the strict packages:
+# plant modules with deliberate errors in a throw-away mirror of toil/{core,stores,batch}
+# (never in the work tree) and require mypy, using this project's config, to report
+#   - the plain type error `x: int = "s"`            ([assignment], caught in any mode), and
+#   - an unannotated function in each strict package ([no-untyped-def], caught only by the strict override).
+check-typecheck-catches:
+	@set -u; \
+	tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	mkdir -p "$$tmp/toil/core" "$$tmp/toil/stores" "$$tmp/toil/batch"; \
+	for d in toil toil/core toil/stores toil/batch; do : > "$$tmp/$$d/__init__.py"; done; \
+	printf 'def planted_untyped(x):\n    return x\n' > "$$tmp/toil/stores/_planted_error_check.py"; \
+	cp "$$tmp/toil/stores/_planted_error_check.py" "$$tmp/toil/batch/_planted_error_check.py"; \
+	printf 'def planted_untyped(x):\n    return x\n\n\nplanted: int = "s"\n' > "$$tmp/toil/core/_planted_error_check.py"; \
+	out=$$(cd "$$tmp" && $(PYTHON) -m mypy --config-file "$(MYPY_CONFIG)" --cache-dir=/dev/null \
+		toil/core/_planted_error_check.py toil/stores/_planted_error_check.py toil/batch/_planted_error_check.py 2>&1); \
+	rc=$$?; \
+	echo "$$out" | sed 's/^/    mypy: /'; \
+	fail=0; \
+	if [ "$$rc" -eq 0 ]; then echo "check-typecheck-catches: mypy exited 0 on planted type errors" >&2; fail=1; fi; \
+	echo "$$out" | grep -q 'toil/core/_planted_error_check.py:5: error:.*\[assignment\]' \
+		|| { echo "check-typecheck-catches: mypy did not report the planted [assignment] error" >&2; fail=1; }; \
+	for pkg in core stores batch; do \
+		echo "$$out" | grep -q "toil/$$pkg/_planted_error_check.py:1: error:.*\[no-untyped-def\]" \
+			|| { echo "check-typecheck-catches: strict checking is not applied to toil.$$pkg" >&2; fail=1; }; \
+	done; \
+	if [ "$$fail" -ne 0 ]; then exit 1; fi; \
+	echo "check-typecheck-catches: OK (mypy rejects planted errors; strict applies to toil.core, toil.stores, toil.batch)"
+
+test: install
+	@$(PYTHON) -m pytest -q -p no:cacheprovider tests; rc=$$?; \
+	if [ "$$rc" -eq 5 ]; then echo "make test: pytest collected no tests; failing on purpose" >&2; exit 1; fi; \
+	exit $$rc
+
+demo: install
+	$(PYTHON) examples/helloWorld.py ./demo-jobstore --clean=always
+	$(PYTHON) examples/sort.py file:./demo-sort-store --numLines=5000 --clean=always
+
+clean:
+	rm -rf build dist *.egg-info .mypy_cache .ruff_cache .pytest_cache .import_linter_cache .hypothesis
+	rm -rf demo-jobstore demo-sort-store fileToSort.txt sortedFile.txt
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

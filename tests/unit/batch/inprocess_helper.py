@@ -1,0 +1,25 @@
+"""Functions the batch-system tests register as in-process commands."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+
+def record(argv: list[str]) -> int:
+    """Write this process's pid and whether the engine was already imported to argv[0]; exit argv[1]."""
+    path, code = argv[0], int(argv[1])
+    warm = "toil.batch.zygote" in sys.modules
+    with open(path, "w") as handle:
+        handle.write(f"{os.getpid()} {warm} {os.environ.get('HELPER_VALUE', '')}\n")
+    return code
+
+
+def noop(argv: list[str]) -> int:
+    """Do nothing, successfully."""
+    return 0
+
+
+def fail(argv: list[str]) -> int:
+    """Raise, to show that an exception becomes exit status 1."""
+    raise RuntimeError("deliberate failure in an in-process command")

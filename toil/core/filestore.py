@@ -1,0 +1,202 @@
+"""The file API a running job sees (Toil's fileStore): global files, temp files, logging."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import logging
+import os
+import shutil
+import tempfile
+import uuid
+from collections.abc import Iterator
+from typing import IO, Any
+
+from toil.core.jobstore import AbstractJobStore
+
+logger = logging.getLogger(__name__)
+
+
+class FileID(str):
+    """A job-store file id that also knows the file's size (and whether it is executable)."""
+
+    size: int
+    executable: bool
+
+    def __new__(cls, fileStoreID: str, size: int, executable: bool = False) -> FileID:
+        self = super().__new__(cls, fileStoreID)
+        self.size = size
+        self.executable = executable
+        return self
+
+    @classmethod
+    def forPath(cls, fileStoreID: str, filePath: str) -> FileID:
+        return cls(fileStoreID, os.path.getsize(filePath), os.access(filePath, os.X_OK))
+
+    def pack(self) -> str:
+        return f"{int(self.executable)}:{self.size}:{self}"
+
+    @classmethod
+    def unpack(cls, packed: str) -> FileID:
+        executable, size, file_id = packed.split(":", 2)
+        return cls(file_id, int(size), executable == "1")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (FileID, (str(self), self.size, self.executable))
+
+
+class FileStore:
+    """Per-job access to the job store's files and to local scratch space."""
+
+    def __init__(self, job_store: AbstractJobStore, job_id: str, temp_root: str) -> None:
+        self.jobStore = job_store
+        self.jobID = job_id
+        self._temp_root = temp_root
+        self._temp_dir: str | None = None
+        self.written: list[str] = []  # files this attempt created (removed if it fails)
+        self.to_delete: list[str] = []  # deleted when the job commits
+        self.messages: list[list[Any]] = []
+        self._local_files: dict[str, list[str]] = {}
+
+    # -- local scratch --------------------------------------------------------------------
+    @property
+    def localTempDir(self) -> str:
+        return self.getLocalTempDir()
+
+    def getLocalTempDir(self) -> str:
+        """The job's own scratch directory, removed when the job ends."""
+        if self._temp_dir is None:
+            os.makedirs(self._temp_root, exist_ok=True)
+            self._temp_dir = tempfile.mkdtemp(prefix=f"{self.jobID}-", dir=self._temp_root)
+        return self._temp_dir
+
+    def getLocalTempFile(self, suffix: str | None = None, prefix: str | None = None) -> str:
+        handle, path = tempfile.mkstemp(suffix=suffix, prefix=prefix or "tmp", dir=self.getLocalTempDir())
+        os.close(handle)
+        return os.path.abspath(path)
+
+    def getLocalTempFileName(self, suffix: str | None = None, prefix: str | None = None) -> str:
+        path = self.getLocalTempFile(suffix=suffix, prefix=prefix)
+        os.unlink(path)
+        return path
+
+    def cleanup(self) -> None:
+        if self._temp_dir is not None:
+            shutil.rmtree(self._temp_dir, ignore_errors=True)
+            self._temp_dir = None
+
+    # -- global files ---------------------------------------------------------------------
+    def writeGlobalFile(self, localFileName: str, cleanup: bool = False) -> FileID:
+        """Copy a local file into the job store; return its FileID."""
+        path = os.path.abspath(localFileName)
+        file_id = self.jobStore.write_file(path, self.jobStore.new_file_id(os.path.basename(path)))
+        self.written.append(file_id)
+        self._local_files.setdefault(file_id, []).append(path)
+        return FileID.forPath(file_id, path)
+
+    @contextlib.contextmanager
+    def writeGlobalFileStream(
+        self, cleanup: bool = False, basename: str | None = None, encoding: str | None = None, errors: str | None = None
+    ) -> Iterator[tuple[IO[Any], FileID]]:
+        """Write a new global file through a stream: ``with ... as (handle, fileID)``."""
+        with self.jobStore.write_file_stream(self.jobStore.new_file_id(basename)) as (raw, file_id):
+            handle: IO[Any] = raw
+            if encoding is not None or errors is not None:
+                handle = io.TextIOWrapper(raw, encoding=encoding or "utf-8", errors=errors, write_through=True)
+            fid = FileID(file_id, 0)
+            yield handle, fid
+            if handle is not raw:
+                handle.flush()
+                handle.detach()  # type: ignore[attr-defined]
+        fid.size = self.jobStore.file_size(file_id)
+        self.written.append(file_id)
+
+    def getEmptyFileStoreID(self, cleanup: bool = False, basename: str | None = None) -> FileID:
+        with self.writeGlobalFileStream(cleanup=cleanup, basename=basename) as (_, file_id):
+            pass
+        return file_id
+
+    def readGlobalFile(
+        self,
+        fileStoreID: str,
+        userPath: str | None = None,
+        cache: bool = True,
+        mutable: bool = False,
+        symlink: bool = False,
+    ) -> str:
+        """Put a global file at a local path (a fresh temp path by default) and return it.
+
+        Unless ``mutable``, the file may be a hard link (or, with ``symlink``, a symbolic
+        link) to the stored copy: do not modify it.
+        """
+        path = os.path.abspath(userPath) if userPath else self._fresh_path(fileStoreID)
+        stored = self.jobStore.local_path(fileStoreID)
+        if symlink and not mutable and stored is not None and os.path.exists(stored):
+            if os.path.lexists(path):
+                os.unlink(path)
+            os.symlink(stored, path)
+        else:
+            self.jobStore.read_file(fileStoreID, path, link=not mutable)
+        self._local_files.setdefault(str(fileStoreID), []).append(path)
+        return path
+
+    def _fresh_path(self, file_id: str) -> str:
+        name = os.path.basename(str(file_id).rstrip("/")) or "file"
+        directory = tempfile.mkdtemp(dir=self.getLocalTempDir())
+        return os.path.join(directory, name)
+
+    @contextlib.contextmanager
+    def readGlobalFileStream(
+        self, fileStoreID: str, encoding: str | None = None, errors: str | None = None
+    ) -> Iterator[IO[Any]]:
+        with self.jobStore.read_file_stream(fileStoreID) as raw:
+            if encoding is None and errors is None:
+                yield raw
+            else:
+                yield io.TextIOWrapper(raw, encoding=encoding or "utf-8", errors=errors)
+
+    def getGlobalFileSize(self, fileStoreID: str) -> int:
+        return self.jobStore.file_size(fileStoreID)
+
+    def deleteLocalFile(self, fileStoreID: str) -> None:
+        """Remove the local copies this job made of a global file."""
+        paths = self._local_files.pop(str(fileStoreID), [])
+        if not paths:
+            raise OSError(f"Attempted to delete local copies of file {fileStoreID}, but this job made none")
+        for path in paths:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(path)
+
+    def deleteGlobalFile(self, fileStoreID: str) -> None:
+        """Delete a global file once this job has committed (its local copies go now)."""
+        with contextlib.suppress(OSError):
+            self.deleteLocalFile(fileStoreID)
+        self.to_delete.append(str(fileStoreID))
+
+    # -- import and export ----------------------------------------------------------------
+    def importFile(self, srcUrl: str, sharedFileName: str | None = None) -> FileID:
+        from toil.core.files import import_url
+
+        file_id, size = import_url(self.jobStore, srcUrl)
+        self.written.append(file_id)
+        return FileID(file_id, size)
+
+    import_file = importFile
+
+    def exportFile(self, jobStoreFileID: str, dstUrl: str) -> None:
+        from toil.core.files import export_url
+
+        export_url(self.jobStore, jobStoreFileID, dstUrl)
+
+    export_file = exportFile
+
+    # -- logging --------------------------------------------------------------------------
+    def log_to_leader(self, text: str, level: int = logging.INFO) -> None:
+        """Send a message to the leader's log (shown when the job commits)."""
+        logger.log(level, text)
+        self.messages.append([int(level), str(text)])
+
+    logToMaster = log_to_leader
+
+    def new_file_id(self) -> str:
+        return uuid.uuid4().hex

@@ -1,0 +1,149 @@
+"""Turn a graph of Job objects into job records and bodies in a job store."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from toil.core import serialize
+from toil.core.description import JobDescription
+from toil.core.job import Job, JobException, JobGraphDeadlockException, PromisedRequirement
+from toil.core.jobstore import AbstractJobStore
+from toil.core.requirements import RequirementError, Requirements, parse_requirements
+
+@dataclass
+class NewJobs:
+    """Jobs reached from some roots that have not been written yet, in discovery order."""
+
+    jobs: list[Job]
+    predecessors: dict[str, int]
+
+
+def collect_new_jobs(roots: Iterable[Job], parent: Job | None = None) -> NewJobs:
+    """Walk successors from roots, stopping at jobs already written; count predecessors.
+
+    ``parent`` is the running job the roots are successors of: each root gets one
+    predecessor for it, and a root already in the workflow is refused.
+    """
+    jobs: list[Job] = []
+    seen: set[int] = set()
+    predecessors: dict[str, int] = {}
+    stack: list[Job] = []
+    for job in roots:
+        if parent is not None:
+            if job._toil_saved:
+                raise JobException(
+                    f"Job {job.displayName} is already part of the workflow and cannot be made a "
+                    f"successor of {parent.displayName}"
+                )
+            predecessors[job._toil_id] = predecessors.get(job._toil_id, 0) + 1
+        if not job._toil_saved and id(job) not in seen:
+            seen.add(id(job))
+            stack.append(job)
+    while stack:
+        job = stack.pop()
+        jobs.append(job)
+        for successor in job.getSuccessors():
+            if successor._toil_saved:
+                raise JobException(
+                    f"Job {successor.displayName} is already part of the workflow and cannot be made a "
+                    f"successor of the new job {job.displayName}"
+                )
+            predecessors[successor._toil_id] = predecessors.get(successor._toil_id, 0) + 1
+            if id(successor) not in seen:
+                seen.add(id(successor))
+                stack.append(successor)
+    check_acyclic(jobs)
+    return NewJobs(jobs, predecessors)
+
+
+def check_acyclic(jobs: list[Job]) -> None:
+    """Raise JobGraphDeadlockException when successors form a cycle."""
+    white, grey, black = 0, 1, 2
+    colour: dict[int, int] = {id(job): white for job in jobs}
+    for start in jobs:
+        if colour[id(start)] != white:
+            continue
+        stack: list[tuple[Job, int]] = [(start, 0)]
+        colour[id(start)] = grey
+        while stack:
+            job, index = stack[-1]
+            successors = job.getSuccessors()
+            if index < len(successors):
+                stack[-1] = (job, index + 1)
+                nxt = successors[index]
+                state = colour.get(id(nxt), black)
+                if state == grey:
+                    raise JobGraphDeadlockException(
+                        f"The job graph has a cycle through {nxt.displayName} and {job.displayName}"
+                    )
+                if state == white:
+                    colour[id(nxt)] = grey
+                    stack.append((nxt, 0))
+            else:
+                colour[id(job)] = black
+                stack.pop()
+
+
+def requirements_for(job: Job, defaults: Requirements) -> tuple[Requirements, dict[str, PromisedRequirement]]:
+    raw = job._toil_raw_requirements
+    promised = {k: v for k, v in raw.items() if isinstance(v, PromisedRequirement)}
+    concrete = {k: v for k, v in raw.items() if not isinstance(v, PromisedRequirement)}
+    try:
+        return parse_requirements(concrete, defaults), promised
+    except RequirementError as e:
+        raise JobException(f"Job {job.displayName}: bad requirement: {e}") from None
+
+
+def describe(job: Job, predecessors: int, defaults: Requirements) -> JobDescription:
+    requirements, promised = requirements_for(job, defaults)
+    record = JobDescription(
+        job_id=job._toil_id,
+        name=job.jobName,
+        requirements=requirements,
+        phases=[[c._toil_id for c in job._toil_children], [f._toil_id for f in job._toil_follow_ons]],
+        predecessors=predecessors,
+        display_name=job.displayName if job.displayName != job.jobName else "",
+        local=job._toil_local,
+        checkpoint=job.checkpoint,
+        unit_name=job.unitName,
+    )
+    if promised:
+        data, refs = serialize.dumps(promised)
+        record.promises = sorted({ref.job_id for ref in refs})
+        record.promised_requirements = base64.b64encode(data).decode()
+    return record
+
+
+def write_new_jobs(
+    store: AbstractJobStore,
+    new: NewJobs,
+    defaults: Requirements,
+    known: Callable[[str], bool],
+) -> list[JobDescription]:
+    """Write bodies then records of new jobs; return their records.
+
+    ``known(job_id)`` tells whether a promise's producer exists outside the new jobs.
+    Records are written after every body, so a record never points at a missing body.
+    """
+    new_ids = {job._toil_id for job in new.jobs}
+    records = []
+    for job in new.jobs:
+        record = describe(job, new.predecessors.get(job._toil_id, 0), defaults)
+        body, refs = serialize.dumps(job)
+        producers = sorted({ref.job_id for ref in refs} | set(record.promises))
+        for producer in producers:
+            if producer not in new_ids and not known(producer):
+                raise JobException(
+                    f"Job {job.displayName} uses a promise of job {producer}, which is not part of the workflow "
+                    "(add the producing job with addChild or addFollowOn before the one that uses it)"
+                )
+        record.promises = producers
+        store.put("bodies", job._toil_id, body)
+        records.append(record)
+    for record in records:
+        store.put("jobs", record.job_id, record.to_json())
+    for job in new.jobs:
+        job._toil_saved = True
+    return records

@@ -1,0 +1,328 @@
+"""The user's job API, under Toil's names: Job, wrapped functions, promises."""
+
+from __future__ import annotations
+
+import argparse
+import inspect
+import logging
+import uuid
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from toil.core.requirements import Requirements, RequirementError, parse_requirements
+from toil.core.serialize import PromiseBase, PromiseRef
+
+if TYPE_CHECKING:
+    from toil.core.filestore import FileStore
+
+logger = logging.getLogger(__name__)
+
+REQUIREMENT_NAMES = ("memory", "cores", "disk", "accelerators", "preemptible", "preemptable")
+
+
+class JobException(Exception):
+    """Misuse of the job API (the message says what is wrong)."""
+
+
+class JobGraphDeadlockException(JobException):
+    """The job graph has a cycle or can never complete."""
+
+
+def new_job_id() -> str:
+    return "j" + uuid.uuid4().hex[:20]
+
+
+class Promise(PromiseBase):
+    """A value a job will return: ``job.rv()``, ``job.rv(0)``, ``job.rv('key', 1)``.
+
+    Pass it as an argument to a later job; it is replaced by the value when that job runs.
+    """
+
+    def __init__(self, job: Job, path: tuple[Any, ...]) -> None:
+        self.job_id = job._toil_id
+        self.path = path
+        self._job_name = job.jobName
+
+    def promise_ref(self) -> PromiseRef:
+        return PromiseRef(self.job_id, self.path)
+
+    def __getitem__(self, key: Any) -> Promise:
+        deeper = Promise.__new__(Promise)
+        deeper.job_id, deeper.path, deeper._job_name = self.job_id, self.path + (key,), self._job_name
+        return deeper
+
+    def __repr__(self) -> str:
+        return f"<Promise of {self._job_name} {self.job_id} path {self.path}>"
+
+
+class PromisedRequirement:
+    """A requirement computed from promised values when the job is about to run.
+
+    ``PromisedRequirement(lambda f: f.size, fileIdPromise)`` or ``PromisedRequirement(promise)``.
+    """
+
+    def __init__(self, valueOrCallable: Any, *args: Any) -> None:
+        if callable(valueOrCallable):
+            if not args:
+                raise JobException("PromisedRequirement with a function needs at least one argument")
+            self._func: Callable[..., Any] = valueOrCallable
+            self._args: tuple[Any, ...] = args
+        else:
+            if args:
+                raise JobException("PromisedRequirement takes a function when given several arguments")
+            self._func = _identity
+            self._args = (valueOrCallable,)
+
+    def getValue(self) -> Any:
+        return self._func(*self._args)
+
+
+def _identity(value: Any) -> Any:
+    return value
+
+
+class Job:
+    """A unit of work. Subclass it and define ``run(self, fileStore)``, or wrap a function."""
+
+    def __init__(
+        self,
+        memory: Any = None,
+        cores: Any = None,
+        disk: Any = None,
+        accelerators: Any = None,
+        preemptible: Any = None,
+        preemptable: Any = None,
+        unitName: str | None = "",
+        checkpoint: bool = False,
+        displayName: str | None = "",
+        descriptionClass: Any = None,
+        local: bool | None = None,
+        files: Any = None,
+    ) -> None:
+        raw = {"memory": memory, "cores": cores, "disk": disk, "accelerators": accelerators}
+        raw["preemptible"] = preemptible if preemptible is not None else preemptable
+        self._toil_raw_requirements = {k: v for k, v in raw.items() if v is not None}
+        self._check_requirements()
+        self._toil_id = new_job_id()
+        self._toil_children: list[Job] = []
+        self._toil_follow_ons: list[Job] = []
+        self._toil_saved = False
+        self._toil_file_store: FileStore | None = None
+        self._toil_unit_name = unitName or ""
+        self._toil_display_name = displayName or ""
+        self._toil_local = bool(local)
+        self.checkpoint = bool(checkpoint)
+
+    def _check_requirements(self) -> None:
+        concrete = {k: v for k, v in self._toil_raw_requirements.items() if not isinstance(v, PromisedRequirement)}
+        try:
+            parse_requirements(concrete, Requirements())
+        except RequirementError as e:
+            raise JobException(f"Job {self.jobName}: bad requirement: {e}") from None
+
+    # -- identity and requirements --------------------------------------------------------
+    @property
+    def jobName(self) -> str:
+        return type(self).__name__
+
+    @property
+    def displayName(self) -> str:
+        return self._toil_display_name or self.jobName
+
+    @property
+    def unitName(self) -> str:
+        return self._toil_unit_name
+
+    @property
+    def jobStoreID(self) -> str:
+        return self._toil_id
+
+    def _requirement(self, name: str) -> Any:
+        return self._toil_raw_requirements.get(name)
+
+    def _set_requirement(self, name: str, value: Any) -> None:
+        if value is None:
+            self._toil_raw_requirements.pop(name, None)
+        else:
+            self._toil_raw_requirements[name] = value
+        self._check_requirements()
+
+    memory = property(lambda self: self._resolved("memory"), lambda self, v: self._set_requirement("memory", v))
+    cores = property(lambda self: self._resolved("cores"), lambda self, v: self._set_requirement("cores", v))
+    disk = property(lambda self: self._resolved("disk"), lambda self, v: self._set_requirement("disk", v))
+    preemptible = property(
+        lambda self: self._resolved("preemptible"), lambda self, v: self._set_requirement("preemptible", v)
+    )
+    preemptable = preemptible
+    accelerators = property(
+        lambda self: list(self._resolved("accelerators")), lambda self, v: self._set_requirement("accelerators", v)
+    )
+
+    def _resolved(self, name: str) -> Any:
+        concrete = {k: v for k, v in self._toil_raw_requirements.items() if not isinstance(v, PromisedRequirement)}
+        return getattr(parse_requirements(concrete, Requirements()), name)
+
+    # -- the graph ------------------------------------------------------------------------
+    def _check_growable(self, other: Job) -> None:
+        if not isinstance(other, Job):
+            raise JobException(f"Expected a Job, got {type(other).__name__}: {other!r}")
+        if other is self:
+            raise JobGraphDeadlockException(f"Job {self.jobName} cannot be its own successor")
+
+    def addChild(self, childJob: Job) -> Job:
+        """Run childJob after this job, in parallel with the other children."""
+        self._check_growable(childJob)
+        if childJob not in self._toil_children:
+            self._toil_children.append(childJob)
+        return childJob
+
+    def hasChild(self, childJob: Job) -> bool:
+        return childJob in self._toil_children
+
+    def addFollowOn(self, followOnJob: Job) -> Job:
+        """Run followOnJob after this job and all its children's subtrees are done."""
+        self._check_growable(followOnJob)
+        if followOnJob not in self._toil_follow_ons:
+            self._toil_follow_ons.append(followOnJob)
+        return followOnJob
+
+    def hasFollowOn(self, followOnJob: Job) -> bool:
+        return followOnJob in self._toil_follow_ons
+
+    def addChildFn(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> FunctionWrappingJob:
+        return self.addChild(FunctionWrappingJob(fn, *args, **kwargs))  # type: ignore[return-value]
+
+    def addChildJobFn(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> JobFunctionWrappingJob:
+        return self.addChild(JobFunctionWrappingJob(fn, *args, **kwargs))  # type: ignore[return-value]
+
+    def addFollowOnFn(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> FunctionWrappingJob:
+        return self.addFollowOn(FunctionWrappingJob(fn, *args, **kwargs))  # type: ignore[return-value]
+
+    def addFollowOnJobFn(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> JobFunctionWrappingJob:
+        return self.addFollowOn(JobFunctionWrappingJob(fn, *args, **kwargs))  # type: ignore[return-value]
+
+    @staticmethod
+    def wrapFn(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> FunctionWrappingJob:
+        return FunctionWrappingJob(fn, *args, **kwargs)
+
+    @staticmethod
+    def wrapJobFn(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> JobFunctionWrappingJob:
+        return JobFunctionWrappingJob(fn, *args, **kwargs)
+
+    def rv(self, *path: Any) -> Promise:
+        """A promise of this job's return value (or of a part of it, by index or key)."""
+        return Promise(self, path)
+
+    def getSuccessors(self) -> list[Job]:
+        return self._toil_children + self._toil_follow_ons
+
+    # -- running --------------------------------------------------------------------------
+    def run(self, fileStore: FileStore) -> Any:
+        """Override with the job's work; the return value is what ``rv()`` promises."""
+        return None
+
+    @property
+    def fileStore(self) -> FileStore:
+        if self._toil_file_store is None:
+            raise JobException(f"Job {self.jobName} has no file store: it is not running")
+        return self._toil_file_store
+
+    @property
+    def tempDir(self) -> str:
+        return self.fileStore.getLocalTempDir()
+
+    def log(self, text: str, level: int = logging.INFO) -> None:
+        """Send a message to the leader's log."""
+        if self._toil_file_store is None:
+            logger.log(level, text)
+        else:
+            self._toil_file_store.log_to_leader(text, level)
+
+    def _run_body(self, fileStore: FileStore) -> Any:
+        self._toil_file_store = fileStore
+        return self.run(fileStore)
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        # Successors are written as their own records; the file store is per attempt.
+        state["_toil_children"] = []
+        state["_toil_follow_ons"] = []
+        state["_toil_file_store"] = None
+        return state
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.displayName} {self._toil_id}>"
+
+    class Runner:
+        """Toil's helpers for scripts: option parsing and starting a workflow."""
+
+        @staticmethod
+        def getDefaultArgumentParser(jobstore_as_flag: bool = False) -> argparse.ArgumentParser:
+            from toil.core.options import default_argument_parser
+
+            return default_argument_parser(jobstore_as_flag=jobstore_as_flag)
+
+        @staticmethod
+        def getDefaultOptions(jobStore: str | None = None, jobstore_as_flag: bool = False) -> argparse.Namespace:
+            from toil.core.options import default_options
+
+            return default_options(jobStore, jobstore_as_flag=jobstore_as_flag)
+
+        @staticmethod
+        def addToilOptions(parser: Any, jobstore_as_flag: bool = False) -> None:
+            from toil.core.options import add_toil_options
+
+            add_toil_options(parser, jobstore_as_flag=jobstore_as_flag)
+
+        @staticmethod
+        def startToil(job: Job, options: argparse.Namespace) -> Any:
+            from toil.core.toil import Toil
+
+            with Toil(options) as toil:
+                if getattr(options, "restart", False):
+                    return toil.restart()
+                return toil.start(job)
+
+
+def _split_requirement_kwargs(fn: Callable[..., Any], kwargs: dict[str, Any]) -> dict[str, Any]:
+    """Take Toil's job keywords out of kwargs; fall back to the function's own defaults."""
+    try:
+        params = inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        params = {}  # type: ignore[assignment]
+    job_kwargs: dict[str, Any] = {}
+    for name in (*REQUIREMENT_NAMES, "checkpoint", "unitName", "displayName", "local"):
+        if name in kwargs:
+            job_kwargs[name] = kwargs.pop(name)
+        elif name in REQUIREMENT_NAMES and name in params:
+            default = params[name].default
+            if default is not inspect.Parameter.empty and default is not None:
+                job_kwargs[name] = default
+    return job_kwargs
+
+
+class FunctionWrappingJob(Job):
+    """A job that calls ``fn(*args, **kwargs)``; its return value is the job's."""
+
+    def __init__(self, userFunction: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+        if not callable(userFunction):
+            raise JobException(f"Expected a function to wrap, got {userFunction!r}")
+        job_kwargs = _split_requirement_kwargs(userFunction, kwargs)
+        self._toil_function = userFunction
+        self._toil_args = args
+        self._toil_kwargs = kwargs
+        super().__init__(**job_kwargs)
+
+    @property
+    def jobName(self) -> str:
+        return str(getattr(self._toil_function, "__name__", type(self).__name__))
+
+    def run(self, fileStore: FileStore) -> Any:
+        return self._toil_function(*self._toil_args, **self._toil_kwargs)
+
+
+class JobFunctionWrappingJob(FunctionWrappingJob):
+    """A job that calls ``fn(job, *args, **kwargs)``, giving the function its job."""
+
+    def run(self, fileStore: FileStore) -> Any:
+        return self._toil_function(self, *self._toil_args, **self._toil_kwargs)

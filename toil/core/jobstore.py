@@ -1,0 +1,198 @@
+"""The job-store contract: where a workflow keeps every piece of its state.
+
+A job store holds small named blobs in a few namespaces (job records, job bodies,
+return values, logs, shared files) and user files addressed by file ids. Every write
+is atomic: a reader sees the old content or the new content, never a mix, so a crash
+at any instant leaves a store that ``--restart`` can continue from.
+"""
+
+from __future__ import annotations
+
+import abc
+import contextlib
+import re
+from collections.abc import Iterator
+from typing import IO, Literal
+
+#: Namespaces of small blobs. Records are JSON job descriptions, bodies and results are
+#: pickles, logs are text, shared holds workflow-wide blobs (config, root id).
+Namespace = Literal["jobs", "bodies", "results", "logs", "shared"]
+NAMESPACES: tuple[Namespace, ...] = ("jobs", "bodies", "results", "logs", "shared")
+
+
+class JobStoreError(Exception):
+    """Base of the errors a job store raises; their message is one clear line."""
+
+
+class NoSuchJobStoreError(JobStoreError):
+    def __init__(self, locator: str) -> None:
+        super().__init__(f"The job store '{locator}' does not exist, so there is nothing to restart.")
+        self.locator = locator
+
+
+class JobStoreExistsError(JobStoreError):
+    def __init__(self, locator: str) -> None:
+        super().__init__(
+            f"The job store '{locator}' already exists. Use --restart to resume the workflow in it, "
+            f"or remove it (toil clean {locator}) to start afresh."
+        )
+        self.locator = locator
+
+
+class JobStoreCreationError(JobStoreError):
+    """The store could not be created (permissions, a file in the way, ...)."""
+
+
+class JobStoreLockedError(JobStoreError):
+    """Another leader holds the store."""
+
+
+class NotAJobStoreError(JobStoreError):
+    """The locator names something that exists but is not a job store."""
+
+
+class NoSuchBlobError(JobStoreError, KeyError):
+    def __init__(self, namespace: str, key: str) -> None:
+        super().__init__(f"No {namespace} entry '{key}' in the job store.")
+        self.namespace = namespace
+        self.key = key
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+class NoSuchFileError(JobStoreError, KeyError):
+    def __init__(self, file_id: str) -> None:
+        super().__init__(f"No file with id '{file_id}' in the job store.")
+        self.file_id = file_id
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+class AbstractJobStore(abc.ABC):
+    """Everything the leader, the workers and the front-ends keep between steps."""
+
+    def __init__(self, locator: str) -> None:
+        self.locator = locator
+
+    # -- life cycle -------------------------------------------------------------------
+    @abc.abstractmethod
+    def create(self) -> None:
+        """Create an empty store; raise JobStoreExistsError or JobStoreCreationError."""
+
+    @abc.abstractmethod
+    def resume(self) -> None:
+        """Open an existing store; raise NoSuchJobStoreError or NotAJobStoreError."""
+
+    @abc.abstractmethod
+    def exists(self) -> bool:
+        """Tell whether a job store is at this locator."""
+
+    @abc.abstractmethod
+    def destroy(self) -> None:
+        """Delete the store and everything in it; a missing store is no error."""
+
+    @abc.abstractmethod
+    def acquire_leader_lock(self, owner: str) -> None:
+        """Take the leader lock, or raise JobStoreLockedError naming its holder.
+
+        The lock must be released by the death of the process that holds it (or expire),
+        so that a killed leader never blocks ``--restart``.
+        """
+
+    @abc.abstractmethod
+    def release_leader_lock(self) -> None:
+        """Give the leader lock back; releasing a lock not held is no error."""
+
+    # -- small blobs ------------------------------------------------------------------
+    @abc.abstractmethod
+    def put(self, namespace: Namespace, key: str, data: bytes) -> None:
+        """Write a blob atomically, replacing any previous content."""
+
+    @abc.abstractmethod
+    def get(self, namespace: Namespace, key: str) -> bytes:
+        """Read a blob; raise NoSuchBlobError when it is missing."""
+
+    @abc.abstractmethod
+    def has(self, namespace: Namespace, key: str) -> bool:
+        """Tell whether a blob exists."""
+
+    @abc.abstractmethod
+    def delete(self, namespace: Namespace, key: str) -> None:
+        """Delete a blob; a missing blob is no error."""
+
+    @abc.abstractmethod
+    def keys(self, namespace: Namespace) -> Iterator[str]:
+        """Yield the keys of a namespace, in no particular order."""
+
+    # -- user files -------------------------------------------------------------------
+    @abc.abstractmethod
+    def new_file_id(self, basename: str | None = None) -> str:
+        """Return a fresh, unused file id (the file does not exist until written)."""
+
+    @abc.abstractmethod
+    def write_file(self, local_path: str, file_id: str | None = None) -> str:
+        """Copy a local file into the store (atomically) and return its id."""
+
+    @abc.abstractmethod
+    def read_file(self, file_id: str, local_path: str, link: bool = False) -> None:
+        """Copy a stored file to a local path; with ``link``, a hard link where possible.
+
+        Raise NoSuchFileError when the file is missing.
+        """
+
+    @abc.abstractmethod
+    def write_file_stream(self, file_id: str | None = None) -> contextlib.AbstractContextManager[tuple[IO[bytes], str]]:
+        """Open a binary stream whose content becomes the file when the block ends cleanly."""
+
+    @abc.abstractmethod
+    def read_file_stream(self, file_id: str) -> contextlib.AbstractContextManager[IO[bytes]]:
+        """Open a stored file as a binary stream."""
+
+    @abc.abstractmethod
+    def file_exists(self, file_id: str) -> bool:
+        """Tell whether a file id names a stored file."""
+
+    @abc.abstractmethod
+    def file_size(self, file_id: str) -> int:
+        """Return the size of a stored file; raise NoSuchFileError when missing."""
+
+    @abc.abstractmethod
+    def delete_file(self, file_id: str) -> None:
+        """Delete a stored file; a missing file is no error."""
+
+    @abc.abstractmethod
+    def file_ids(self) -> Iterator[str]:
+        """Yield every stored file id."""
+
+    def local_path(self, file_id: str) -> str | None:
+        """Return a local path of the stored file when the store has one, else None."""
+        return None
+
+
+def parse_locator(locator: str) -> tuple[str, str]:
+    """Split a job-store locator into (kind, rest).
+
+    ``file:PATH`` and a bare path are the file store; ``aws:REGION:NAME`` is S3.
+    """
+    if locator.startswith("file:"):
+        rest = locator[len("file:"):]
+        if rest.startswith("//"):
+            rest = rest[2:]
+        if not rest:
+            raise ValueError(f"The job store locator '{locator}' names no path.")
+        return "file", rest
+    if locator.startswith("aws:"):
+        parts = locator.split(":", 2)
+        if len(parts) != 3 or not parts[1] or not parts[2]:
+            raise ValueError(f"The job store locator '{locator}' is not of the form aws:REGION:NAME.")
+        return "aws", parts[1] + ":" + parts[2]
+    head = locator.split(":", 1)[0]
+    if ":" in locator and (re.fullmatch(r"[A-Za-z][A-Za-z0-9+.-]+", head) or "://" in locator):
+        raise ValueError(
+            f"The job store locator '{locator}' has an unknown kind '{head}' (use file:PATH or aws:REGION:NAME)."
+        )
+    if not locator:
+        raise ValueError("The job store locator is empty.")
+    return "file", locator

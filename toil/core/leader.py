@@ -1,0 +1,260 @@
+"""The leader: feeds batch-system updates and time to the state machine, runs its answers."""
+
+from __future__ import annotations
+
+import base64
+import heapq
+import logging
+import shlex
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from toil.core import serialize, worker
+from toil.core.batchsystem import AbstractBatchSystem, BatchJobSpec, UpdatedBatchJobInfo
+from toil.core.description import JobDescription
+from toil.core.jobstore import AbstractJobStore, NoSuchBlobError
+from toil.core.requirements import RequirementError, parse_requirements
+from toil.core.settings import WorkflowSettings
+from toil.core.state import (
+    Instruction,
+    IssueJob,
+    JobCommitted,
+    JobFailed,
+    JobGaveUp,
+    RunLocal,
+    SchedulingState,
+    Start,
+    Tick,
+    WakeAt,
+    WorkflowFinished,
+)
+
+logger = logging.getLogger(__name__)
+
+IDLE_WAIT = 10.0
+LOG_TAIL_LINES = 40
+
+
+@dataclass
+class FailedJob:
+    job_id: str
+    name: str
+    reason: str
+
+
+@dataclass
+class LeaderResult:
+    success: bool
+    failed: list[FailedJob] = field(default_factory=list)
+    stuck: int = 0  # jobs that could never run (their graph cannot complete)
+
+
+def load_graph(store: AbstractJobStore, root_id: str) -> list[JobDescription]:
+    """Read every record reachable from the root (restart and fresh start alike)."""
+    records: list[JobDescription] = []
+    seen = {root_id}
+    stack = [root_id]
+    while stack:
+        record = worker.read_record(store, stack.pop())
+        records.append(record)
+        if record.ran:
+            worker.apply_deletions(store, record)  # a crash may have cut them short
+        for successor in record.successors:
+            if successor not in seen:
+                seen.add(successor)
+                stack.append(successor)
+    return records
+
+
+class Leader:
+    def __init__(
+        self,
+        store: AbstractJobStore,
+        settings: WorkflowSettings,
+        batch: AbstractBatchSystem,
+        locator: str,
+        retry_count: int = 1,
+        max_job_duration: float | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.store = store
+        self.settings = settings
+        self.batch = batch
+        self.locator = locator
+        self.state = SchedulingState(retry_count)
+        self.max_job_duration = max_job_duration
+        self.clock = clock
+        self.issued: dict[int, str] = {}  # batch id -> job id
+        self.wakes: list[float] = []
+        self.result = LeaderResult(success=False)
+        self.local_queue: list[str] = []
+
+    def run(self, root_id: str) -> LeaderResult:
+        records = load_graph(self.store, root_id)
+        logger.info("Running a workflow of %d known jobs", len(records))
+        self._execute(self.state.handle(Start(root_id, records)))
+        while not self.state.finished:
+            self._run_local_jobs()
+            if self.state.finished:
+                break
+            update = self.batch.getUpdatedBatchJob(self._wait_time())
+            if update is not None:
+                self._on_update(update)
+            self._on_time()
+        if not self.result.success:
+            counts = self.state.counts()
+            self.result.stuck = counts["waiting"]
+        return self.result
+
+    # -- waiting --------------------------------------------------------------------------
+    def _wait_time(self) -> float:
+        wait = IDLE_WAIT
+        if self.wakes:
+            wait = min(wait, max(0.0, self.wakes[0] - self.clock()))
+        if self.max_job_duration is not None:
+            wait = min(wait, 1.0)
+        return wait
+
+    def _on_time(self) -> None:
+        now = self.clock()
+        if self.wakes and self.wakes[0] <= now:
+            while self.wakes and self.wakes[0] <= now:
+                heapq.heappop(self.wakes)
+            self._execute(self.state.handle(Tick(now)))
+        if self.max_job_duration is not None and not self.state.finished:
+            self._kill_overdue(now)
+
+    def _kill_overdue(self, now: float) -> None:
+        assert self.max_job_duration is not None
+        overdue = [bid for bid, secs in self.batch.getRunningBatchJobIDs().items() if secs > self.max_job_duration]
+        if not overdue:
+            return
+        self.batch.killBatchJobs(overdue)
+        for batch_id in overdue:
+            job_id = self.issued.pop(batch_id)
+            reason = f"ran longer than --maxJobDuration {self.max_job_duration:g} s and was killed"
+            logger.warning("Job %s %s", self.state.record(job_id), reason)
+            self._execute(self.state.handle(JobFailed(job_id, now, reason)))
+
+    # -- instructions ---------------------------------------------------------------------
+    def _execute(self, instructions: list[Instruction]) -> None:
+        for instruction in instructions:
+            if isinstance(instruction, IssueJob):
+                self._issue(instruction.job_id)
+            elif isinstance(instruction, RunLocal):
+                self.local_queue.append(instruction.job_id)
+            elif isinstance(instruction, WakeAt):
+                heapq.heappush(self.wakes, instruction.when)
+            elif isinstance(instruction, JobGaveUp):
+                self._gave_up(instruction)
+            elif isinstance(instruction, WorkflowFinished):
+                self.result.success = instruction.success
+
+    def _issue(self, job_id: str) -> None:
+        record = self.state.record(job_id)
+        requirements = record.requirements
+        if record.promised_requirements:
+            requirements = self._resolve_promised(record)
+        command = f"_toil_worker {shlex.quote(record.name)} {shlex.quote(self.locator)} {job_id}"
+        spec = BatchJobSpec(job_id, record.display_name or record.name, command, requirements,
+                            dict(self.settings.environment))
+        batch_id = self.batch.issueBatchJob(spec)
+        self.issued[batch_id] = job_id
+        logger.debug("Issued job %s as batch job %d", record, batch_id)
+
+    def _resolve_promised(self, record: JobDescription) -> Any:
+        reader = serialize.ResultReader(lambda job_id: self.store.get("results", job_id))
+        promised = serialize.loads(base64.b64decode(record.promised_requirements), reader)
+        values = {name: requirement.getValue() for name, requirement in promised.items()}
+        try:
+            return parse_requirements(values, record.requirements)
+        except RequirementError as e:
+            raise RequirementError(f"Job {record}: promised requirement: {e}") from None
+
+    def _run_local_jobs(self) -> None:
+        while self.local_queue and not self.state.finished:
+            job_id = self.local_queue.pop(0)
+            record = self.state.record(job_id)
+            try:
+                worker.run_job(self.store, self.settings, record)
+            except Exception as e:  # noqa: BLE001 - a job may raise anything
+                logger.exception("Local job %s failed", record)
+                self._execute(self.state.handle(JobFailed(job_id, self.clock(), f"{type(e).__name__}: {e}")))
+                continue
+            self._committed(job_id)
+
+    # -- updates --------------------------------------------------------------------------
+    def _on_update(self, update: UpdatedBatchJobInfo) -> None:
+        job_id = self.issued.pop(update.jobID, None)
+        if job_id is None:
+            return  # killed on purpose, or not ours
+        try:
+            record = worker.read_record(self.store, job_id)
+        except NoSuchBlobError:
+            record = None
+        if record is not None and record.ran:
+            self._committed(job_id, record)
+            return
+        reason = self._failure_reason(job_id, update)
+        self._execute(self.state.handle(JobFailed(job_id, self.clock(), reason)))
+
+    def _committed(self, job_id: str, record: JobDescription | None = None) -> None:
+        record = record or worker.read_record(self.store, job_id)
+        new_records, chained = self._successor_records(record)
+        for ran in [record, *new_records, *chained]:
+            for level, text in ran.messages if ran.ran else []:
+                logger.log(level, "Job %s: %s", ran.display_name or ran.name, text)
+        self._execute(self.state.handle(JobCommitted(record, new_records, chained)))
+
+    def _successor_records(self, record: JobDescription) -> tuple[list[JobDescription], list[JobDescription]]:
+        """Records of successors the state has not seen, and of known ones the worker chained into.
+
+        Only a sole successor can have been chained, so only those are read again.
+        """
+        new: list[JobDescription] = []
+        chained: list[JobDescription] = []
+        seen: set[str] = set()
+        stack = [(job_id, len(record.successors) == 1) for job_id in record.successors]
+        while stack:
+            job_id, sole = stack.pop()
+            if job_id in seen:
+                continue
+            seen.add(job_id)
+            known = job_id in self.state.nodes
+            if known and (not sole or self.state.record(job_id).ran):
+                continue
+            successor = worker.read_record(self.store, job_id)
+            if known and not successor.ran:
+                continue
+            (chained if known else new).append(successor)
+            if successor.ran or not known:
+                only = len(successor.successors) == 1
+                stack.extend((s, only and successor.ran) for s in successor.successors)
+        return new, chained
+
+    def _failure_reason(self, job_id: str, update: UpdatedBatchJobInfo) -> str:
+        record = self.state.record(job_id)
+        try:
+            log = self.store.get("logs", job_id).decode(errors="replace")
+        except NoSuchBlobError:
+            log = ""
+        error = ""
+        for line in log.splitlines():
+            if line.startswith(worker.ERROR_MARKER):
+                error = line[len(worker.ERROR_MARKER):]
+        reason = error or f"exit status {update.exitStatus}"
+        if update.exitReason is not None and update.exitReason.name != "FINISHED" and not error:
+            reason += f" ({update.exitReason.name})"
+        logger.warning("Job %s failed: %s", record, reason)
+        tail = [line for line in log.splitlines() if not line.startswith(worker.ERROR_MARKER)][-LOG_TAIL_LINES:]
+        if tail:
+            logger.warning("Log of the failed job %s:\n%s", record, "\n".join("\t" + line for line in tail))
+        return reason
+
+    def _gave_up(self, instruction: JobGaveUp) -> None:
+        record = self.state.record(instruction.job_id)
+        name = record.display_name or record.name
+        logger.error("Job %s failed with no retries left: %s", record, instruction.reason)
+        self.result.failed.append(FailedJob(instruction.job_id, name, instruction.reason))

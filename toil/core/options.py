@@ -1,0 +1,214 @@
+"""Toil's command-line options and the Config the core reads from them.
+
+Core options live here; each batch system adds its own section through its
+``add_options`` (reached by name through core.plugins), and the core never names a
+backend's fields.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import tempfile
+from dataclasses import dataclass, field
+from typing import Any
+
+from toil.core import plugins
+from toil.core.requirements import (
+    Requirements,
+    RequirementError,
+    human2bytes,
+    parse_accelerator,
+    parse_bool,
+    parse_cores,
+)
+
+CLEAN_CHOICES = ("always", "onError", "never", "onSuccess")
+LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG", "OFF")
+
+
+def _size(text: str) -> int:
+    try:
+        return human2bytes(text)
+    except RequirementError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+
+
+def _cores(text: str) -> float:
+    try:
+        return parse_cores(text)
+    except RequirementError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+
+
+def _boolean(text: str) -> bool:
+    try:
+        return parse_bool(text)
+    except RequirementError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+
+
+def _log_level(text: str) -> str:
+    level = text.upper()
+    if level not in LOG_LEVELS:
+        raise argparse.ArgumentTypeError(f"invalid log level '{text}' (choose from {', '.join(LOG_LEVELS)})")
+    return level
+
+
+def _env_pair(text: str) -> tuple[str, str | None]:
+    name, sep, value = text.partition("=")
+    if not name:
+        raise argparse.ArgumentTypeError(f"--setEnv wants NAME=VALUE or NAME, got '{text}'")
+    return name, (value if sep else None)
+
+
+def _duration(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number of seconds") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a positive number of seconds")
+    return value
+
+
+def _flag(group: Any, *names: str, help: str) -> None:
+    """A boolean option used as ``--x`` or ``--x=false`` (both Toil spellings)."""
+    group.add_argument(*names, nargs="?", const=True, default=False, type=_boolean, metavar="BOOL", help=help)
+
+
+def _add_logging(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("Logging")
+    for level in ("Off", "Critical", "Error", "Warning", "Info", "Debug"):
+        group.add_argument(f"--log{level}", dest="logLevel", action="store_const", const=level.upper(),
+                           help=f"Same as --logLevel={level.upper()}.")
+    group.add_argument("--logLevel", type=_log_level, default="INFO", help="Log level of the leader (default INFO).")
+    group.add_argument("--logFile", default=None, help="Also write the leader's log to this file.")
+
+
+def _add_core(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("Core")
+    group.add_argument("--workDir", default=None, help="Where jobs get temporary directories (default: the system's).")
+    group.add_argument("--clean", choices=CLEAN_CHOICES, default=None,
+                       help="When to delete the job store: always, onError, never or onSuccess (default).")
+    _flag(group, "--restart", help="Resume the workflow in an existing job store.")
+    _flag(group, "--stats", help="Keep statistics in the job store (implies --clean=never).")
+    group.add_argument("--batchSystem", default="single_machine",
+                       help=f"Where jobs run: {', '.join(plugins.batch_system_names())} (default single_machine).")
+    group.add_argument("--retryCount", type=int, default=1, help="How many times to retry a failed job (default 1).")
+    group.add_argument("--maxJobDuration", type=_duration, default=None,
+                       help="Kill a job that runs longer than this many seconds (and retry it).")
+    _flag(group, "--disableChaining", help="Never run a job's sole successor in the same worker.")
+    group.add_argument("--setEnv", "-e", dest="environment", action="append", type=_env_pair, default=[],
+                       metavar="NAME=VALUE", help="Set an environment variable for every job.")
+
+
+def _add_resources(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("Resources")
+    group.add_argument("--maxCores", type=_cores, default=None, help="Cores used at once by all jobs.")
+    group.add_argument("--maxMemory", type=_size, default=None, help="Memory used at once by all jobs.")
+    group.add_argument("--maxDisk", type=_size, default=None, help="Disk used at once by all jobs.")
+    group.add_argument("--defaultCores", type=_cores, default=1.0, help="Cores of a job that names none (1).")
+    group.add_argument("--defaultMemory", type=_size, default=human2bytes("2Gi"), help="Memory of a job (2Gi).")
+    group.add_argument("--defaultDisk", type=_size, default=human2bytes("2Gi"), help="Disk of a job (2Gi).")
+    group.add_argument("--defaultAccelerators", type=parse_accelerator, action="append", default=[],
+                       help="Accelerators of a job that names none.")
+    group.add_argument("--defaultPreemptible", "--defaultPreemptable", dest="defaultPreemptible", nargs="?",
+                       const=True, default=False, type=_boolean, metavar="BOOL",
+                       help="Whether jobs may run on preemptible nodes by default.")
+
+
+def add_toil_options(parser: Any, jobstore_as_flag: bool = False) -> None:
+    """Add Toil's options to an ArgumentParser (Job.Runner.addToilOptions)."""
+    if not isinstance(parser, argparse.ArgumentParser):
+        raise TypeError("addToilOptions needs an argparse.ArgumentParser")
+    if jobstore_as_flag:
+        parser.add_argument("--jobStore", "--jobstore", dest="jobStore", default=None,
+                            help="The job store: a path, file:PATH or aws:REGION:NAME.")
+    else:
+        parser.add_argument("jobStore", help="The job store: a path, file:PATH or aws:REGION:NAME.")
+    _add_logging(parser)
+    _add_core(parser)
+    _add_resources(parser)
+    for name in plugins.batch_system_names():
+        plugins.batch_system_class(name).add_options(parser)
+
+
+def default_argument_parser(jobstore_as_flag: bool = False) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser()
+    add_toil_options(parser, jobstore_as_flag=jobstore_as_flag)
+    return parser
+
+
+def default_options(job_store: str | None = None, jobstore_as_flag: bool = False) -> argparse.Namespace:
+    parser = default_argument_parser(jobstore_as_flag=True)
+    options = parser.parse_args([])
+    options.jobStore = job_store
+    return options
+
+
+@dataclass
+class Config:
+    """The core's settings, read from the options namespace."""
+
+    job_store: str
+    restart: bool = False
+    clean: str = "onSuccess"
+    work_dir: str = field(default_factory=tempfile.gettempdir)
+    log_level: str = "INFO"
+    log_file: str | None = None
+    batch_system: str = "single_machine"
+    retry_count: int = 1
+    max_job_duration: float | None = None
+    disable_chaining: bool = False
+    stats: bool = False
+    environment: dict[str, str] = field(default_factory=dict)
+    max_cores: float | None = None
+    max_memory: int | None = None
+    max_disk: int | None = None
+    defaults: Requirements = field(default_factory=Requirements)
+    options: argparse.Namespace = field(default_factory=argparse.Namespace)
+
+    @classmethod
+    def from_options(cls, options: argparse.Namespace) -> Config:
+        get = options.__dict__.get
+        if not get("jobStore"):
+            raise ValueError("No job store given")
+        stats = bool(get("stats", False))
+        clean = get("clean") or ("never" if stats else "onSuccess")
+        environment = {}
+        for name, value in get("environment") or []:
+            if value is None:
+                if name not in os.environ:
+                    raise ValueError(f"--setEnv {name} has no value and {name} is not set here")
+                value = os.environ[name]
+            environment[name] = value
+        return cls(
+            job_store=str(get("jobStore")),
+            restart=bool(get("restart", False)),
+            clean=clean,
+            work_dir=os.path.abspath(get("workDir") or tempfile.gettempdir()),
+            log_level=get("logLevel") or "INFO",
+            log_file=get("logFile"),
+            batch_system=get("batchSystem") or "single_machine",
+            retry_count=int(get("retryCount", 1)),
+            max_job_duration=get("maxJobDuration"),
+            disable_chaining=bool(get("disableChaining", False)),
+            stats=stats,
+            environment=environment,
+            max_cores=get("maxCores"),
+            max_memory=get("maxMemory"),
+            max_disk=get("maxDisk"),
+            defaults=Requirements(
+                cores=float(get("defaultCores", 1.0)),
+                memory=int(get("defaultMemory", human2bytes("2Gi"))),
+                disk=int(get("defaultDisk", human2bytes("2Gi"))),
+                accelerators=tuple(get("defaultAccelerators") or ()),
+                preemptible=bool(get("defaultPreemptible", False)),
+            ),
+            options=options,
+        )
+
+    def python_log_level(self) -> int:
+        return logging.CRITICAL + 10 if self.log_level == "OFF" else int(getattr(logging, self.log_level))

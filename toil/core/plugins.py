@@ -1,0 +1,79 @@
+"""Name -> implementation for job stores and batch systems, imported only when used.
+
+The core drives job stores and batch systems through their contracts and reaches an
+implementation only by name, here: built-ins by dotted path, third parties through the
+``toil.batch_systems`` / ``toil.job_stores`` entry-point groups.
+"""
+
+from __future__ import annotations
+
+import importlib
+from importlib.metadata import entry_points
+from typing import Any
+
+BATCH_SYSTEMS: dict[str, str] = {
+    "single_machine": "toil.batch.single_machine:SingleMachineBatchSystem",
+}
+# Toil's spellings of the same names.
+BATCH_SYSTEM_ALIASES: dict[str, str] = {
+    "singleMachine": "single_machine",
+    "single-machine": "single_machine",
+}
+
+JOB_STORES: dict[str, str] = {
+    "file": "toil.stores.file:FileJobStore",
+}
+
+
+class UnknownPluginError(ValueError):
+    pass
+
+
+def _load(path: str) -> Any:
+    module_name, _, attr = path.partition(":")
+    return getattr(importlib.import_module(module_name), attr)
+
+
+def batch_system_names() -> list[str]:
+    names = set(BATCH_SYSTEMS)
+    names.update(ep.name for ep in entry_points(group="toil.batch_systems"))
+    return sorted(names)
+
+
+def batch_system_class(name: str) -> Any:
+    """Return the batch-system class registered under name."""
+    name = BATCH_SYSTEM_ALIASES.get(name, name)
+    if name in BATCH_SYSTEMS:
+        return _load(BATCH_SYSTEMS[name])
+    for ep in entry_points(group="toil.batch_systems"):
+        if ep.name == name:
+            return ep.load()
+    raise UnknownPluginError(f"Unknown batch system '{name}' (choose from {', '.join(batch_system_names())}).")
+
+
+def job_store_class(kind: str) -> Any:
+    """Return the job-store class for a locator kind ('file', 'aws', ...)."""
+    if kind in JOB_STORES:
+        return _load(JOB_STORES[kind])
+    for ep in entry_points(group="toil.job_stores"):
+        if ep.name == kind:
+            return ep.load()
+    if kind == "aws":
+        raise UnknownPluginError("The S3 job store (aws:REGION:NAME) is not available yet in this version; use a file: job store.")
+    raise UnknownPluginError(f"Unknown job store kind '{kind}'.")
+
+
+URL_REGISTRY = "toil.stores.urls"
+
+
+def url_registry() -> Any:
+    """The module that imports and exports URLs (file, http(s), s3 ...)."""
+    return importlib.import_module(URL_REGISTRY)
+
+
+def open_job_store(locator: str) -> Any:
+    """Build (but neither create nor resume) the job store a locator names."""
+    from toil.core.jobstore import parse_locator
+
+    kind, rest = parse_locator(locator)
+    return job_store_class(kind)(locator, rest)

@@ -1,0 +1,104 @@
+"""Pickling of job bodies and return values, with promises as explicit references.
+
+A Promise inside a body or a return value is written as a persistent reference
+``("promise", producer job id, path)``: nothing of the producer is pickled. Loading a
+body or a value goes through an explicit resolver that reads producers' return values
+from the job store (recursively, for promises of promises).
+"""
+
+from __future__ import annotations
+
+import io
+import pickle
+from collections.abc import Callable
+from typing import Any
+
+import cloudpickle
+
+PROTOCOL = 5
+
+
+class PromiseRef:
+    """The persistent form of a promise: the producer's id and a path into its value."""
+
+    __slots__ = ("job_id", "path")
+
+    def __init__(self, job_id: str, path: tuple[Any, ...]) -> None:
+        self.job_id = job_id
+        self.path = path
+
+    def __repr__(self) -> str:
+        return f"PromiseRef({self.job_id!r}, {self.path!r})"
+
+
+class PromiseBase:
+    """What the pickler writes as a reference: subclasses give ``promise_ref()``."""
+
+    def promise_ref(self) -> PromiseRef:
+        raise NotImplementedError
+
+
+class _Pickler(cloudpickle.Pickler):
+    def __init__(self, file: io.BytesIO, found: list[PromiseRef]) -> None:
+        super().__init__(file, protocol=PROTOCOL)
+        self._found = found
+
+    def persistent_id(self, obj: Any) -> Any:
+        if isinstance(obj, PromiseBase):
+            ref = obj.promise_ref()
+            self._found.append(ref)
+            return ("promise", ref.job_id, ref.path)
+        if isinstance(obj, PromiseRef):
+            self._found.append(obj)
+            return ("promise", obj.job_id, obj.path)
+        return None
+
+
+def dumps(obj: Any) -> tuple[bytes, list[PromiseRef]]:
+    """Pickle obj; return the bytes and the promises found in it."""
+    buffer = io.BytesIO()
+    found: list[PromiseRef] = []
+    _Pickler(buffer, found).dump(obj)
+    return buffer.getvalue(), found
+
+
+Resolver = Callable[[PromiseRef], Any]
+
+
+class _Unpickler(pickle.Unpickler):
+    def __init__(self, data: bytes, resolver: Resolver | None) -> None:
+        super().__init__(io.BytesIO(data))
+        self._resolver = resolver
+
+    def persistent_load(self, pid: Any) -> Any:
+        if not (isinstance(pid, tuple) and len(pid) == 3 and pid[0] == "promise"):
+            raise pickle.UnpicklingError(f"unknown persistent reference {pid!r}")
+        ref = PromiseRef(pid[1], tuple(pid[2]))
+        if self._resolver is None:
+            return ref
+        return self._resolver(ref)
+
+
+def loads(data: bytes, resolver: Resolver | None = None) -> Any:
+    """Unpickle data, resolving promises through resolver (or leaving PromiseRefs)."""
+    return _Unpickler(data, resolver).load()
+
+
+def follow_path(value: Any, path: tuple[Any, ...]) -> Any:
+    """Index into a return value along a promise's path (rv(0), rv('key'), rv(1, 'a'))."""
+    for step in path:
+        value = value[step]
+    return value
+
+
+class ResultReader:
+    """Resolve promises by reading producers' return values, caching each one read."""
+
+    def __init__(self, read_result: Callable[[str], bytes]) -> None:
+        self._read_result = read_result
+        self._cache: dict[str, Any] = {}
+
+    def __call__(self, ref: PromiseRef) -> Any:
+        if ref.job_id not in self._cache:
+            self._cache[ref.job_id] = loads(self._read_result(ref.job_id), self)
+        return follow_path(self._cache[ref.job_id], ref.path)

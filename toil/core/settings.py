@@ -1,0 +1,47 @@
+"""What every worker of a workflow needs to know, kept in the job store as JSON."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from toil.core.jobstore import AbstractJobStore
+from toil.core.requirements import Requirements
+
+SETTINGS_KEY = "settings"
+ROOT_KEY = "root"
+SETTINGS_VERSION = 1
+
+
+@dataclass
+class WorkflowSettings:
+    workflow_id: str
+    defaults: Requirements = field(default_factory=Requirements)
+    disable_chaining: bool = False
+    work_dir: str = "/tmp"
+    environment: dict[str, str] = field(default_factory=dict)
+    log_level: str = "INFO"
+    #: import paths the user's code needs (the script's directory first)
+    user_paths: list[str] = field(default_factory=list)
+
+    def to_json(self) -> bytes:
+        data: dict[str, Any] = asdict(self)
+        data["defaults"] = self.defaults.to_dict()
+        data["v"] = SETTINGS_VERSION
+        return json.dumps(data, indent=1).encode()
+
+    @classmethod
+    def from_json(cls, raw: bytes) -> WorkflowSettings:
+        data = json.loads(raw)
+        data.pop("v", None)
+        data["defaults"] = Requirements.from_dict(data["defaults"])
+        return cls(**data)
+
+
+def save_settings(store: AbstractJobStore, settings: WorkflowSettings) -> None:
+    store.put("shared", SETTINGS_KEY, settings.to_json())
+
+
+def load_settings(store: AbstractJobStore) -> WorkflowSettings:
+    return WorkflowSettings.from_json(store.get("shared", SETTINGS_KEY))

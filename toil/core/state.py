@@ -1,0 +1,328 @@
+"""The scheduling state machine: events in, instructions out, no I/O.
+
+The leader feeds it what happened (the workflow started, a job committed, a job failed,
+time passed) and executes what it answers (issue a job, run one in the leader, wake me
+later, report a job given up, the workflow is finished). ``validate()`` checks every
+invariant; tests call it after each event.
+
+A job is ready once every job listing it in a successor phase has released it. A job
+that has run releases its phases one at a time: phase k+1 starts when every job of
+phase k is done, and a job is done when it has run and all its phases are done.
+"""
+
+from __future__ import annotations
+
+import enum
+import heapq
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Union
+
+from toil.core.description import JobDescription
+
+
+class Status(enum.Enum):
+    WAITING = "waiting"  # some predecessor has not released it
+    ISSUED = "issued"  # handed to the batch system (or to the leader to run locally)
+    RETRY = "retry"  # failed, waiting out its back-off before it is issued again
+    RAN = "ran"  # committed; its successor phases are under way
+    DONE = "done"  # ran and every successor phase is done
+    FAILED = "failed"  # failed with no tries left
+
+
+# -- events -----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Start:
+    root_id: str
+    records: list[JobDescription]
+
+
+@dataclass(frozen=True)
+class JobCommitted:
+    """The job's worker committed it.
+
+    ``new_records`` are successors the state has not seen; ``chained`` are fresh records of
+    jobs it has seen (still waiting) that the same worker ran straight after.
+    """
+
+    record: JobDescription
+    new_records: list[JobDescription] = field(default_factory=list)
+    chained: list[JobDescription] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class JobFailed:
+    job_id: str
+    now: float
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Tick:
+    now: float
+
+
+Event = Union[Start, JobCommitted, JobFailed, Tick]
+
+
+# -- instructions -----------------------------------------------------------------------
+@dataclass(frozen=True)
+class IssueJob:
+    job_id: str
+
+
+@dataclass(frozen=True)
+class RunLocal:
+    job_id: str
+
+
+@dataclass(frozen=True)
+class WakeAt:
+    when: float
+
+
+@dataclass(frozen=True)
+class JobGaveUp:
+    job_id: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class WorkflowFinished:
+    success: bool
+
+
+Instruction = Union[IssueJob, RunLocal, WakeAt, JobGaveUp, WorkflowFinished]
+
+
+class StateError(Exception):
+    """The events contradict the graph (a bug in the caller, or a damaged store)."""
+
+
+@dataclass
+class _Node:
+    record: JobDescription
+    status: Status = Status.WAITING
+    released: int = 0
+    phase: int = -1  # index of the current successor phase once the job has run
+    pending: int = 0  # jobs of the current phase not yet done
+    parents: list[str] = field(default_factory=list)
+    tries_left: int = 0
+    attempts: int = 0
+
+
+def backoff_delay(attempt: int) -> float:
+    """Seconds to wait before retry number ``attempt`` (1, 2, ...): 0.5 s doubling to 30 s."""
+    return float(min(0.5 * 2 ** (attempt - 1), 30.0))
+
+
+class SchedulingState:
+    """The leader's in-memory view of a workflow, driven by events."""
+
+    def __init__(self, retry_count: int = 1) -> None:
+        self.retry_count = retry_count
+        self.nodes: dict[str, _Node] = {}
+        self.root_id: str | None = None
+        self.active = 0  # ISSUED
+        self.retrying: list[tuple[float, str]] = []  # heap of (due, job id)
+        self.finished = False
+        self._work: deque[tuple[str, str]] = deque()
+        self._out: list[Instruction] = []
+
+    # -- public -------------------------------------------------------------------------
+    def handle(self, event: Event) -> list[Instruction]:
+        if self.finished:
+            raise StateError(f"workflow already finished, got {event!r}")
+        self._out = []
+        if isinstance(event, Start):
+            self._on_start(event)
+        elif isinstance(event, JobCommitted):
+            self._on_committed(event)
+        elif isinstance(event, JobFailed):
+            self._on_failed(event)
+        elif isinstance(event, Tick):
+            self._on_tick(event.now)
+        else:
+            raise StateError(f"unknown event {event!r}")
+        self._drain()
+        self._check_finished()
+        return self._out
+
+    def status(self, job_id: str) -> Status:
+        return self.nodes[job_id].status
+
+    def record(self, job_id: str) -> JobDescription:
+        return self.nodes[job_id].record
+
+    def counts(self) -> dict[str, int]:
+        out = {status.value: 0 for status in Status}
+        for node in self.nodes.values():
+            out[node.status.value] += 1
+        return out
+
+    def failed_jobs(self) -> list[JobDescription]:
+        return [n.record for n in self.nodes.values() if n.status is Status.FAILED]
+
+    # -- events -------------------------------------------------------------------------
+    def _on_start(self, event: Start) -> None:
+        if self.root_id is not None:
+            raise StateError("the workflow was started twice")
+        self._add(event.records)
+        if event.root_id not in self.nodes:
+            raise StateError(f"root job {event.root_id} has no record")
+        self.root_id = event.root_id
+        root = self.nodes[event.root_id]
+        if root.record.predecessors != 0:
+            raise StateError(f"root job {event.root_id} has predecessors")
+        self._make_ready(root)
+
+    def _on_committed(self, event: JobCommitted) -> None:
+        node = self._node(event.record.job_id)
+        if node.status is not Status.ISSUED:
+            raise StateError(f"job {node.record} committed while {node.status.value}")
+        if not event.record.ran:
+            raise StateError(f"job {node.record} reported committed but its record has not run")
+        self._add(event.new_records)
+        for chained in event.chained:
+            known = self._node(chained.job_id)
+            if known.status is not Status.WAITING or not chained.ran:
+                raise StateError(f"job {chained} reported chained while {known.status.value}")
+            known.record = chained
+        node.record = event.record
+        self.active -= 1
+        self._mark_ran(node)
+
+    def _on_failed(self, event: JobFailed) -> None:
+        node = self._node(event.job_id)
+        if node.status is not Status.ISSUED:
+            raise StateError(f"job {node.record} failed while {node.status.value}")
+        self.active -= 1
+        if node.tries_left > 0:
+            node.tries_left -= 1
+            node.status = Status.RETRY
+            due = event.now + backoff_delay(node.attempts)
+            heapq.heappush(self.retrying, (due, node.record.job_id))
+            self._out.append(WakeAt(due))
+        else:
+            node.status = Status.FAILED
+            self._out.append(JobGaveUp(node.record.job_id, event.reason))
+
+    def _on_tick(self, now: float) -> None:
+        while self.retrying and self.retrying[0][0] <= now:
+            _, job_id = heapq.heappop(self.retrying)
+            self._issue(self.nodes[job_id])
+        if self.retrying:
+            self._out.append(WakeAt(self.retrying[0][0]))
+
+    # -- mechanics ----------------------------------------------------------------------
+    def _node(self, job_id: str) -> _Node:
+        try:
+            return self.nodes[job_id]
+        except KeyError:
+            raise StateError(f"unknown job {job_id}") from None
+
+    def _add(self, records: Iterable[JobDescription]) -> None:
+        for record in records:
+            if record.job_id in self.nodes:
+                raise StateError(f"job {record} added twice")
+            self.nodes[record.job_id] = _Node(record, tries_left=self.retry_count)
+
+    def _make_ready(self, node: _Node) -> None:
+        if node.record.ran:
+            self._mark_ran(node)  # committed before: on restart, or chained by a worker
+        else:
+            self._issue(node)
+
+    def _issue(self, node: _Node) -> None:
+        node.status = Status.ISSUED
+        node.attempts += 1
+        self.active += 1
+        job_id = node.record.job_id
+        self._out.append(RunLocal(job_id) if node.record.local else IssueJob(job_id))
+
+    def _mark_ran(self, node: _Node) -> None:
+        node.status = Status.RAN
+        node.phase = -1
+        self._work.append(("advance", node.record.job_id))
+
+    def _drain(self) -> None:
+        while self._work:
+            action, job_id = self._work.popleft()
+            node = self.nodes[job_id]
+            if action == "advance":
+                self._advance(node)
+            else:
+                self._release(node)
+
+    def _advance(self, node: _Node) -> None:
+        """Start the next successor phase(s) of a job that ran, or finish it."""
+        phases = node.record.phases
+        while node.pending == 0:
+            node.phase += 1
+            if node.phase >= len(phases):
+                self._mark_done(node)
+                return
+            for successor_id in phases[node.phase]:
+                successor = self._node(successor_id)
+                successor.parents.append(node.record.job_id)
+                node.pending += 1
+                self._work.append(("release", successor_id))
+
+    def _release(self, node: _Node) -> None:
+        node.released += 1
+        if node.released > node.record.predecessors:
+            raise StateError(f"job {node.record} released more often than it has predecessors")
+        if node.released == node.record.predecessors:
+            self._make_ready(node)
+
+    def _mark_done(self, node: _Node) -> None:
+        node.status = Status.DONE
+        for parent_id in node.parents:
+            parent = self.nodes[parent_id]
+            parent.pending -= 1
+            if parent.pending == 0:
+                self._work.append(("advance", parent_id))
+
+    def _check_finished(self) -> None:
+        if self.root_id is None or self.active or self.retrying or self._work:
+            return
+        self.finished = True
+        self._out.append(WorkflowFinished(self.nodes[self.root_id].status is Status.DONE))
+
+    # -- invariants ---------------------------------------------------------------------
+    def validate(self) -> None:
+        """Raise AssertionError when an invariant does not hold."""
+        issued = 0
+        for job_id, node in self.nodes.items():
+            issued += node.status is Status.ISSUED
+            self._validate_node(job_id, node)
+        assert issued == self.active, f"{issued} jobs issued but active count is {self.active}"
+        retry_ids = {job_id for _, job_id in self.retrying}
+        in_retry = {job_id for job_id, n in self.nodes.items() if n.status is Status.RETRY}
+        assert retry_ids == in_retry, "the retry heap and the RETRY statuses disagree"
+
+    def _validate_node(self, job_id: str, node: _Node) -> None:
+        record = node.record
+        assert record.job_id == job_id
+        assert 0 <= node.released <= record.predecessors
+        if node.status is not Status.WAITING and job_id != self.root_id:
+            assert node.released == record.predecessors, f"{record} is {node.status.value} before release"
+        if node.status in (Status.RAN, Status.DONE):
+            assert record.ran, f"{record} is {node.status.value} but its record has not run"
+        for parent_id in node.parents:
+            assert job_id in self.nodes[parent_id].record.successors
+        if node.status is Status.DONE:
+            for successor_id in record.successors:
+                assert self.nodes[successor_id].status is Status.DONE, f"{record} done before {successor_id}"
+        if node.status is Status.RAN:
+            assert 0 <= node.phase < len(record.phases)
+            for earlier in record.phases[: node.phase]:
+                for successor_id in earlier:
+                    assert self.nodes[successor_id].status is Status.DONE
+            current = record.phases[node.phase]
+            not_done = sum(self.nodes[s].status is not Status.DONE for s in current)
+            assert not_done == node.pending, f"{record} pending {node.pending} but {not_done} not done"
+            for later in record.phases[node.phase + 1:]:
+                for successor_id in later:
+                    assert job_id not in self.nodes[successor_id].parents

@@ -1,0 +1,196 @@
+"""The Toil context manager: open the job store, start or restart, import and export."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import socket
+import sys
+import uuid
+from types import TracebackType
+from typing import Any
+
+from toil.core import errors, plugins, serialize
+from toil.core.batchsystem import AbstractBatchSystem, BatchJobSpec, BatchSystemSettings
+from toil.core.filestore import FileID
+from toil.core.graph import collect_new_jobs, requirements_for, write_new_jobs
+from toil.core.job import Job
+from toil.core.jobstore import AbstractJobStore, NoSuchBlobError, parse_locator
+from toil.core.leader import Leader, LeaderResult
+from toil.core.options import Config
+from toil.core.settings import ROOT_KEY, WorkflowSettings, load_settings, save_settings
+
+logger = logging.getLogger(__name__)
+
+
+def canonical_locator(locator: str) -> str:
+    """The locator workers get: file stores by absolute path, whatever the leader's cwd."""
+    kind, rest = parse_locator(locator)
+    return f"file:{os.path.abspath(rest)}" if kind == "file" else locator
+
+
+def _user_paths() -> list[str]:
+    main = sys.modules.get("__main__")
+    script = getattr(main, "__file__", None)
+    paths = [os.path.dirname(os.path.abspath(script))] if script else []
+    return paths + [os.getcwd()]
+
+
+class Toil:
+    """``with Toil(options) as toil: toil.start(job)`` (or ``toil.restart()``)."""
+
+    def __init__(self, options: argparse.Namespace) -> None:
+        self.options = options
+        try:
+            self.config = Config.from_options(options)
+        except ValueError as e:
+            raise errors.ToilConfigError(str(e)) from None
+        errors.install_excepthook(debug=self.config.log_level == "DEBUG")
+        self._store: AbstractJobStore | None = None
+        self._locator = ""
+        self._batch: AbstractBatchSystem | None = None
+
+    # -- context ----------------------------------------------------------------------------
+    def __enter__(self) -> Toil:
+        errors.configure_logging(self.config.log_level, self.config.log_file)
+        try:
+            self._locator = canonical_locator(self.config.job_store)
+            store = plugins.open_job_store(self._locator)
+        except (ValueError, plugins.UnknownPluginError) as e:
+            raise errors.ToilConfigError(str(e)) from None
+        if self.config.restart:
+            store.resume()
+        else:
+            store.create()
+        try:
+            store.acquire_leader_lock(f"pid {os.getpid()} on {socket.gethostname()}")
+        except BaseException:
+            if not self.config.restart:
+                store.destroy()
+            raise
+        self._store = store
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if self._batch is not None:
+            self._batch.shutdown()
+            self._batch = None
+        store, self._store = self._store, None
+        if store is None:
+            return
+        store.release_leader_lock()
+        clean = self.config.clean
+        if clean == "always" or (clean == "onSuccess" and exc_type is None) or (clean == "onError" and exc_type):
+            logger.debug("Deleting the job store %s (--clean=%s)", self._locator, clean)
+            store.destroy()
+
+    @property
+    def _jobStore(self) -> AbstractJobStore:
+        if self._store is None:
+            raise errors.ToilContextError("Use the Toil object inside a 'with Toil(options) as toil:' block")
+        return self._store
+
+    # -- running ----------------------------------------------------------------------------
+    def start(self, rootJob: Job) -> Any:
+        """Run a new workflow from rootJob; return rootJob's return value."""
+        store = self._jobStore
+        if self.config.restart:
+            raise errors.ToilRestartError(
+                "The workflow was asked to --restart, but the script called start(); call restart() instead"
+            )
+        if store.has("shared", ROOT_KEY):
+            raise errors.ToilRestartError(f"The workflow in {self._locator} was already started; use --restart")
+        settings = WorkflowSettings(
+            workflow_id=uuid.uuid4().hex[:16],
+            defaults=self.config.defaults,
+            disable_chaining=self.config.disable_chaining,
+            work_dir=self.config.work_dir,
+            environment=self.config.environment,
+            log_level=self.config.log_level,
+            user_paths=_user_paths(),
+        )
+        new = collect_new_jobs([rootJob])
+        batch = self._open_batch_system()
+        for job in new.jobs:
+            requirements, _ = requirements_for(job, settings.defaults)
+            batch.check_resource_request(BatchJobSpec(job._toil_id, job.displayName, "", requirements))
+        save_settings(store, settings)
+        write_new_jobs(store, new, settings.defaults, known=lambda job_id: False)
+        store.put("shared", ROOT_KEY, rootJob._toil_id.encode())  # the workflow exists from here on
+        return self._run(settings, rootJob._toil_id)
+
+    def restart(self) -> Any:
+        """Resume the workflow in the job store; return the root job's return value."""
+        store = self._jobStore
+        try:
+            root_id = store.get("shared", ROOT_KEY).decode()
+        except NoSuchBlobError:
+            raise errors.ToilRestartError(
+                f"The workflow in {self._locator} never started (it has no root job); start it without --restart"
+            ) from None
+        settings = load_settings(store)
+        settings.defaults = self.config.defaults
+        settings.disable_chaining = self.config.disable_chaining
+        settings.work_dir = self.config.work_dir
+        settings.environment = self.config.environment
+        settings.log_level = self.config.log_level
+        save_settings(store, settings)
+        self._open_batch_system()
+        return self._run(settings, root_id)
+
+    def _open_batch_system(self) -> AbstractBatchSystem:
+        if self._batch is None:
+            try:
+                cls = plugins.batch_system_class(self.config.batch_system)
+            except plugins.UnknownPluginError as e:
+                raise errors.ToilConfigError(str(e)) from None
+            os.makedirs(self.config.work_dir, exist_ok=True)
+            self._batch = cls(
+                BatchSystemSettings(
+                    max_cores=self.config.max_cores,
+                    max_memory=self.config.max_memory,
+                    max_disk=self.config.max_disk,
+                    work_dir=self.config.work_dir,
+                    options=self.options,
+                )
+            )
+        return self._batch
+
+    def _run(self, settings: WorkflowSettings, root_id: str) -> Any:
+        store = self._jobStore
+        assert self._batch is not None
+        leader = Leader(store, settings, self._batch, self._locator, self.config.retry_count,
+                        self.config.max_job_duration)
+        result: LeaderResult = leader.run(root_id)
+        if not result.success:
+            raise errors.FailedJobsException(self._locator, result.failed, stuck=result.stuck)
+        logger.info("Finished the workflow in %s", self._locator)
+        reader = serialize.ResultReader(lambda job_id: store.get("results", job_id))
+        return serialize.loads(store.get("results", root_id), reader)
+
+    # -- files ------------------------------------------------------------------------------
+    def importFile(self, srcUrl: str, sharedFileName: str | None = None, symlink: bool = True) -> FileID:
+        """Copy a file (a path or a file:, http(s): URL) into the job store."""
+        from toil.core.files import import_url
+
+        file_id, size = import_url(self._jobStore, srcUrl)
+        return FileID(file_id, size)
+
+    import_file = importFile
+
+    def exportFile(self, jobStoreFileID: str, dstUrl: str) -> None:
+        """Copy a file from the job store to a path or file: URL."""
+        from toil.core.files import export_url
+
+        export_url(self._jobStore, jobStoreFileID, dstUrl)
+
+    export_file = exportFile
+
+    @staticmethod
+    def getToilWorkDir(configWorkDir: str | None = None) -> str:
+        import tempfile
+
+        return os.path.abspath(configWorkDir or tempfile.gettempdir())

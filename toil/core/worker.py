@@ -1,0 +1,202 @@
+"""Run one job from the job store, and the chain of sole successors that fit after it.
+
+``_toil_worker JOBNAME JOBSTORE JOBID`` is the same command on every batch system. A job
+commits by rewriting its record with ``ran`` set, after its new successors, their bodies
+and its return value are in the store; nothing a job did is visible before that write.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import sys
+import traceback
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from toil.core import plugins, serialize
+from toil.core.description import JobDescription
+from toil.core.filestore import FileStore
+from toil.core.graph import collect_new_jobs, write_new_jobs
+from toil.core.job import Job
+from toil.core.jobstore import AbstractJobStore, JobStoreError
+from toil.core.settings import WorkflowSettings, load_settings
+
+logger = logging.getLogger(__name__)
+
+ERROR_MARKER = "TOIL_JOB_ERROR: "
+LOG_TAIL_BYTES = 64 * 1024
+
+_workflows: dict[str, tuple[AbstractJobStore, WorkflowSettings]] = {}
+
+
+def open_workflow(locator: str) -> tuple[AbstractJobStore, WorkflowSettings]:
+    """Open a workflow's store and settings once per process (forked workers inherit them)."""
+    if locator not in _workflows:
+        store = plugins.open_job_store(locator)
+        store.resume()
+        settings = load_settings(store)
+        for path in reversed(settings.user_paths):
+            if path not in sys.path:
+                sys.path.insert(0, path)
+        _workflows[locator] = (store, settings)
+    return _workflows[locator]
+
+
+def temp_root(settings: WorkflowSettings) -> str:
+    return os.path.join(settings.work_dir, f"toil-{settings.workflow_id}")
+
+
+def read_record(store: AbstractJobStore, job_id: str) -> JobDescription:
+    return JobDescription.from_json(store.get("jobs", job_id), where=job_id)
+
+
+@dataclass
+class Outcome:
+    committed: list[str] = field(default_factory=list)
+    failed: str | None = None
+    error: str = ""
+
+
+def run_job(store: AbstractJobStore, settings: WorkflowSettings, record: JobDescription) -> None:
+    """Run one job and commit it; on any exception nothing of the attempt is kept."""
+    job: Job = serialize.loads(store.get("bodies", record.job_id), serialize.ResultReader(_result_reader(store)))
+    file_store = FileStore(store, record.job_id, temp_root(settings))
+    try:
+        value = job._run_body(file_store)
+        new = collect_new_jobs(job.getSuccessors(), parent=job)
+        write_new_jobs(store, new, settings.defaults, known=lambda job_id: store.has("jobs", job_id))
+        result, _ = serialize.dumps(value)
+        store.put("results", record.job_id, result)
+        record.phases = [
+            record.phases[0] + [child._toil_id for child in job._toil_children],
+            record.phases[1] + [follow_on._toil_id for follow_on in job._toil_follow_ons],
+            *record.phases[2:],
+        ]
+        record.ran = True
+        record.files_to_delete = file_store.to_delete
+        record.messages = file_store.messages
+        store.put("jobs", record.job_id, record.to_json())  # the commit
+    except BaseException:
+        for file_id in file_store.written:
+            with contextlib.suppress(Exception):
+                store.delete_file(file_id)
+        raise
+    finally:
+        file_store.cleanup()
+    apply_deletions(store, record)
+
+
+def _result_reader(store: AbstractJobStore):  # type: ignore[no-untyped-def]
+    def read(job_id: str) -> bytes:
+        try:
+            return store.get("results", job_id)
+        except KeyError:
+            raise RuntimeError(f"a promise of job {job_id} was used before that job ran") from None
+
+    return read
+
+
+def apply_deletions(store: AbstractJobStore, record: JobDescription) -> None:
+    """Delete the files a committed job asked to delete (again, harmlessly, on restart)."""
+    for file_id in record.files_to_delete:
+        store.delete_file(file_id)
+
+
+def chain_candidate(store: AbstractJobStore, settings: WorkflowSettings, record: JobDescription) -> JobDescription | None:
+    """The sole successor of a committed job, when it may run in this same worker."""
+    if settings.disable_chaining or len(record.successors) != 1:
+        return None
+    successor = read_record(store, record.successors[0])
+    if (
+        successor.ran
+        or successor.predecessors != 1
+        or successor.local
+        or successor.checkpoint
+        or successor.promised_requirements
+        or not successor.requirements.fits_in(record.requirements)
+    ):
+        return None
+    return successor
+
+
+def run_chain(store: AbstractJobStore, settings: WorkflowSettings, job_id: str) -> Outcome:
+    """Run a job and then, while allowed, its sole successor; stop at the first failure."""
+    outcome = Outcome()
+    record: JobDescription | None = read_record(store, job_id)
+    if record is not None and record.ran:
+        return outcome  # committed before (a re-issue after a lost update): nothing to do
+    while record is not None:
+        logger.debug("Running job %s", record)
+        try:
+            run_job(store, settings, record)
+        except BaseException as e:  # noqa: BLE001 - a job may raise anything, SystemExit included
+            traceback.print_exc()
+            outcome.failed = record.job_id
+            outcome.error = f"{type(e).__name__}: {e}"
+            print(f"{ERROR_MARKER}{outcome.error}", file=sys.stderr, flush=True)
+            return outcome
+        outcome.committed.append(record.job_id)
+        record = chain_candidate(store, settings, record)
+    return outcome
+
+
+@contextlib.contextmanager
+def _output_to(path: str, level: str) -> Iterator[None]:
+    """Send this process's stdout, stderr and logging to a file."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    os.dup2(fd, 1)
+    os.dup2(fd, 2)
+    os.close(fd)
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("[%(asctime)s] [%(levelname).1s] [%(name)s] %(message)s"))
+    root.addHandler(handler)
+    root.setLevel(logging.CRITICAL + 10 if level == "OFF" else getattr(logging, level, logging.INFO))
+    try:
+        yield
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+
+
+def keep_failure_log(store: AbstractJobStore, job_id: str, log_path: str) -> None:
+    try:
+        with open(log_path, "rb") as f:
+            f.seek(0, os.SEEK_END)
+            f.seek(max(0, f.tell() - LOG_TAIL_BYTES))
+            store.put("logs", job_id, f.read())
+    except OSError:
+        pass
+
+
+def main(argv: list[str]) -> int:
+    """Worker entry point: ``JOBNAME JOBSTORE JOBID``; return the exit code."""
+    if len(argv) != 3:
+        print("usage: _toil_worker JOBNAME JOBSTORE JOBID", file=sys.stderr)
+        return 2
+    _, locator, job_id = argv
+    try:
+        store, settings = open_workflow(locator)
+    except (JobStoreError, ValueError, OSError) as e:
+        print(f"_toil_worker: cannot open the job store {locator}: {e}", file=sys.stderr)
+        return 1
+    root = temp_root(settings)
+    os.makedirs(root, exist_ok=True)
+    log_path = os.path.join(root, f"worker-{job_id}-{os.getpid()}.log")
+    with _output_to(log_path, settings.log_level):
+        outcome = run_chain(store, settings, job_id)
+    if outcome.failed is not None:
+        keep_failure_log(store, outcome.failed, log_path)
+    with contextlib.suppress(OSError):
+        os.unlink(log_path)
+    return 0 if outcome.failed is None else 1
+
+
+def main_entry() -> None:
+    sys.exit(main(sys.argv[1:]))
