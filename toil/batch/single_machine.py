@@ -7,14 +7,21 @@ fallback for platforms without fork.
 
 Scheduling: jobs wait in one FIFO queue and start when cores, memory, disk and accelerators
 allow. A job that fits may start ahead of an older job that does not (backfill), but only
-``MAX_OVERTAKES`` times: after that the oldest blocked job reserves the machine and nothing else
-starts until it has, so a big job waits at most a bounded number of small ones. Jobs start only
+``max_overtakes`` times (default ``MAX_OVERTAKES``): after that the oldest blocked job reserves
+the machine and nothing else starts until it has, so a big job waits behind a bounded number of
+small ones. Only the first ``SCAN_WINDOW`` queued jobs are considered per pass. Jobs start only
 while the leader is inside one of this object's methods; ``getUpdatedBatchJob`` is where that
 normally happens.
 
 Exit statuses follow ``subprocess``: a job killed by signal N reports ``-N``. A zero status is
 ``BatchJobExitReason.FINISHED``, any other ``FAILED``; jobs lost because the zygote died are
 reported ``LOST`` with status 255 (a new zygote is forked for later jobs).
+
+In-process commands (``IN_PROCESS_COMMANDS``, or the ``in_process_commands`` argument) inherit
+the leader's state as it was when the zygote forked (modules, globals, logging handlers, open
+fds) and end with ``os._exit``: atexit handlers and finalizers do not run, only stdio and logging
+are flushed. When a job's own process exits, whatever it left in its process group is killed;
+a process that calls ``setsid`` escapes both that and ``killBatchJobs``.
 """
 
 from __future__ import annotations
@@ -98,6 +105,35 @@ class _Job:
     overtaken: int = 0
 
 
+class _EnvironmentDiff:
+    """Tell how a job's environment differs from the zygote's, which is os.environ when it forked.
+
+    Only the difference goes over the pipe. It is recomputed only when os.environ or setEnv
+    changed, which CPython lets us see cheaply by comparing its raw bytes dict.
+    """
+
+    def __init__(self) -> None:
+        self._base = dict(os.environ)
+        self._raw: object = None
+        self._extra: dict[str, str] = {}
+        self._set: dict[str, str] = {}
+        self._unset: list[str] = []
+
+    def for_job(self, extra: dict[str, str], job_env: dict[str, str]) -> tuple[dict[str, str], list[str]]:
+        """Return the variables to set and the names to unset for a job."""
+        raw = getattr(os.environ, "_data", None)
+        if raw is None or raw != self._raw or extra != self._extra:
+            env = dict(os.environ)
+            env.update(extra)
+            self._set = {name: value for name, value in env.items() if self._base.get(name) != value}
+            self._unset = [name for name in self._base if name not in env]
+            self._raw = None if raw is None else dict(raw)
+            self._extra = dict(extra)
+        if not job_env:
+            return self._set, self._unset
+        return {**self._set, **job_env}, [name for name in self._unset if name not in job_env]
+
+
 def machine_cores() -> float:
     """Return the cores this process may use: CPU affinity, capped by a cgroup v2 CPU quota."""
     try:
@@ -164,8 +200,15 @@ class SingleMachineBatchSystem(AbstractBatchSystem):
             help="Multiply every job's cores by this factor on the single-machine batch system (default 1).",
         )
 
-    def __init__(self, settings: BatchSystemSettings, in_process_commands: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        settings: BatchSystemSettings,
+        in_process_commands: dict[str, str] | None = None,
+        *,
+        max_overtakes: int = MAX_OVERTAKES,
+    ) -> None:
         self.environment: dict[str, str] = {}
+        self._max_overtakes = max_overtakes
         self._scale = float(getattr(settings.options, "scale", 1.0) or 1.0)
         cores, memory, disk = machine_cores(), machine_memory(), free_disk(settings.work_dir)
         self.limits = Resources(
@@ -190,7 +233,7 @@ class SingleMachineBatchSystem(AbstractBatchSystem):
         self._selector = selectors.DefaultSelector()
         self._selector.register(self._wake_r, selectors.EVENT_READ)
         self._zygote: ZygoteHandle | None = None
-        self._zygote_env: dict[str, str] = {}
+        self._zygote_env = _EnvironmentDiff()
         self._spawn()
 
     # ------------------------------------------------------------------ the contract
@@ -217,7 +260,7 @@ class SingleMachineBatchSystem(AbstractBatchSystem):
             running = []
             for batch_id in doomed:
                 if self._queue.pop(batch_id, None) is None and batch_id in self._running:
-                    self._free.give(self._running.pop(batch_id).need)
+                    self._release(self._running.pop(batch_id))
                     running.append(batch_id)
             if any(update.jobID in doomed for update in self._updates):
                 self._updates = deque(update for update in self._updates if update.jobID not in doomed)
@@ -274,6 +317,11 @@ class SingleMachineBatchSystem(AbstractBatchSystem):
             os.close(wake_w)
             os.close(wake_r)
 
+    @property
+    def zygote_pid(self) -> int | None:
+        """Return the process id of the zygote that forks the jobs (None after shutdown)."""
+        return None if self._zygote is None else self._zygote.pid
+
     def preload(self, modules: list[str]) -> None:
         """Import modules in the zygote now (best effort), so every later job starts with them loaded."""
         with self._lock:
@@ -313,36 +361,41 @@ class SingleMachineBatchSystem(AbstractBatchSystem):
                 startable.append(job)
                 if blocked is not None:
                     blocked.overtaken += 1
-                    if blocked.overtaken >= MAX_OVERTAKES:
+                    if blocked.overtaken >= self._max_overtakes:
                         break
             elif blocked is None:
                 blocked = job
-                if blocked.overtaken >= MAX_OVERTAKES:
+                if blocked.overtaken >= self._max_overtakes:
                     break
         for job in startable:
             self._start(job)
+
+    def _release(self, job: _Job) -> None:
+        """Give back what a job that no longer runs held."""
+        if self._running:
+            self._free.give(job.need)
+        else:  # start afresh, so rounding in fractional cores never accumulates
+            self._free = Resources(**vars(self.limits))
 
     def _start(self, job: _Job) -> None:
         del self._queue[job.batch_id]
         if self._zygote is None:
             self._spawn()
-        env = dict(os.environ)
-        env.update(self.environment)
-        env.update(job.spec.environment)
-        # Send only how the job's environment differs from the one the zygote inherited.
-        base = self._zygote_env
-        set_env = {name: value for name, value in env.items() if base.get(name) != value}
-        unset_env = [name for name in base if name not in env]
+        set_env, unset_env = self._zygote_env.for_job(self.environment, job.spec.environment)
         job.started = time.monotonic()
         self._running[job.batch_id] = job
-        self._send(("run", job.batch_id, job.spec.command, set_env, unset_env))
+        try:
+            cwd: str | None = os.getcwd()
+        except OSError:  # the leader's directory was removed: stay where the zygote is
+            cwd = None
+        self._send(("run", job.batch_id, job.spec.command, set_env, unset_env, cwd))
 
     # ------------------------------------------------------------------ talking to the zygote
 
     def _spawn(self) -> None:
         if threading.active_count() > 1:
             logger.debug("Forking the single-machine zygote while this process runs threads.")
-        self._zygote_env = dict(os.environ)
+        self._zygote_env = _EnvironmentDiff()
         self._zygote = spawn_zygote(self._commands)
         self._selector.register(self._zygote.reply_fd, selectors.EVENT_READ)
 
@@ -390,7 +443,7 @@ class SingleMachineBatchSystem(AbstractBatchSystem):
         job = self._running.pop(batch_id, None)
         if job is None:  # killed since: not reported
             return
-        self._free.give(job.need)
+        self._release(job)
         if reason is None:
             reason = BatchJobExitReason.FINISHED if status == 0 else BatchJobExitReason.FAILED
         self._updates.append(UpdatedBatchJobInfo(batch_id, status, reason, wall_time))

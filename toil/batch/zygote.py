@@ -11,10 +11,10 @@ a pickled tuple (both ends are the same program, so pickle is safe here):
 
 Requests, leader -> zygote::
 
-    ("run", batch_id, command, set_env, unset_env)
-                                      fork a child that runs command; its environment is the
-                                      zygote's own (the leader's when it forked) with the
-                                      set_env dict applied and the unset_env names removed
+    ("run", batch_id, command, set_env, unset_env, cwd)
+                                      fork a child that runs command in directory cwd; its
+                                      environment is the zygote's own (the leader's when it
+                                      forked) with set_env applied and the unset_env names removed
     ("kill", [batch_id, ...])         SIGKILL those jobs' process groups, reap them, reply ("killed", ids)
     ("preload", [module, ...])        import modules now so later forks start warm (no reply)
     ("shutdown",)                     kill every job and exit
@@ -52,7 +52,8 @@ from typing import Any, NoReturn
 
 Message = tuple[Any, ...]
 InProcessFunction = Callable[[list[str]], int]
-EnvChange = tuple[dict[str, str], list[str]]  # variables to set, names to unset
+# How a job's surroundings differ from the zygote's: variables to set, names to unset, working directory.
+EnvChange = tuple[dict[str, str], list[str], str | None]
 
 _HEADER = struct.Struct(">I")
 _PR_SET_PDEATHSIG = 1
@@ -244,7 +245,7 @@ class Zygote:
             return
         kind = message[0]
         if kind == "run":
-            self._start(message[1], message[2], (message[3], message[4]))
+            self._start(message[1], message[2], (message[3], message[4], message[5]))
         elif kind == "kill":
             self._kill(message[1])
             self._send(("killed", message[1]))
@@ -373,15 +374,18 @@ def run_job(
     code = 1
     try:
         _prepare_child(close, zygote_pid)
-        set_env, unset_env = env
+        set_env, unset_env, cwd = env
         for name in unset_env:
             os.environ.pop(name, None)
         os.environ.update(set_env)
+        if cwd is not None:
+            os.chdir(cwd)
         if call is None:
             for signum in (signal.SIGPIPE, signal.SIGXFSZ, signal.SIGINT, signal.SIGHUP):
                 signal.signal(signum, signal.SIG_DFL)  # ignored signals would survive exec
             os.execve("/bin/sh", ["/bin/sh", "-c", command], os.environ)
         function, path, argv = call
+        sys.argv = [command.split(None, 1)[0], *argv]
         code = _call(function or load_function(path), argv)
     except BaseException:
         traceback.print_exc()

@@ -47,7 +47,9 @@ class BatchJobSpec:
 class InsufficientSystemResources(Exception):
     """A job asks for more than the batch system can ever give it."""
 
-    def __init__(self, job_name: str, resource: str, requested: Any, available: Any, where: str = "this machine") -> None:
+    def __init__(
+        self, job_name: str, resource: str, requested: Any, available: Any, where: str = "this machine"
+    ) -> None:
         self.job_name = job_name
         self.resource = resource
         self.requested = requested

@@ -38,6 +38,22 @@ class ToilRestartError(ToilError):
     """start/restart asked of a store in the wrong state."""
 
 
+class FileTransferError(ToilError, OSError):
+    """A file could not be imported or exported (a read-only URL, an unreachable server, ...)."""
+
+
+class MissingFileError(FileTransferError, FileNotFoundError):
+    """The path or URL to import names nothing."""
+
+
+def file_transfer_error(action: str, url: str, error: Exception) -> FileTransferError:
+    """Turn an import or export failure into a user error that names the URL."""
+    text = str(error) if url in str(error) else f"Cannot {action} '{url}': {error}"
+    if isinstance(error, FileNotFoundError):
+        return MissingFileError(text)
+    return FileTransferError(text)
+
+
 class FailedJobsException(ToilError):
     """The workflow ended with jobs that failed (Toil's name for it)."""
 

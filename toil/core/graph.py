@@ -12,6 +12,7 @@ from toil.core.job import Job, JobException, JobGraphDeadlockException, Promised
 from toil.core.jobstore import AbstractJobStore
 from toil.core.requirements import RequirementError, Requirements, parse_requirements
 
+
 @dataclass
 class NewJobs:
     """Jobs reached from some roots that have not been written yet, in discovery order."""
@@ -131,6 +132,7 @@ def write_new_jobs(
     records = []
     for job in new.jobs:
         record = describe(job, new.predecessors.get(job._toil_id, 0), defaults)
+        job._toil_defaults = defaults  # so that job.memory and co. report the workflow's defaults
         body, refs = serialize.dumps(job)
         producers = sorted({ref.job_id for ref in refs} | set(record.promises))
         for producer in producers:

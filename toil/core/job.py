@@ -9,7 +9,7 @@ import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from toil.core.requirements import Requirements, RequirementError, parse_requirements
+from toil.core.requirements import RequirementError, Requirements, parse_requirements
 from toil.core.serialize import PromiseBase, PromiseRef
 
 if TYPE_CHECKING:
@@ -76,6 +76,10 @@ class PromisedRequirement:
     def getValue(self) -> Any:
         return self._func(*self._args)
 
+    def is_resolved(self) -> bool:
+        """Tell whether the promised arguments have become values (inside the running job)."""
+        return not any(isinstance(arg, PromiseBase) for arg in self._args)
+
 
 def _identity(value: Any) -> Any:
     return value
@@ -111,6 +115,8 @@ class Job:
         self._toil_unit_name = unitName or ""
         self._toil_display_name = displayName or ""
         self._toil_local = bool(local)
+        # The workflow's --defaultCores/--defaultMemory/...; set when the job is written to the store.
+        self._toil_defaults = Requirements()
         self.checkpoint = bool(checkpoint)
 
     def _check_requirements(self) -> None:
@@ -141,11 +147,16 @@ class Job:
         return self._toil_raw_requirements.get(name)
 
     def _set_requirement(self, name: str, value: Any) -> None:
+        previous = dict(self._toil_raw_requirements)
         if value is None:
             self._toil_raw_requirements.pop(name, None)
         else:
             self._toil_raw_requirements[name] = value
-        self._check_requirements()
+        try:
+            self._check_requirements()
+        except JobException:
+            self._toil_raw_requirements = previous  # a refused value leaves the job as it was
+            raise
 
     memory = property(lambda self: self._resolved("memory"), lambda self, v: self._set_requirement("memory", v))
     cores = property(lambda self: self._resolved("cores"), lambda self, v: self._set_requirement("cores", v))
@@ -159,8 +170,15 @@ class Job:
     )
 
     def _resolved(self, name: str) -> Any:
-        concrete = {k: v for k, v in self._toil_raw_requirements.items() if not isinstance(v, PromisedRequirement)}
-        return getattr(parse_requirements(concrete, Requirements()), name)
+        # A running job's promised requirements hold values by now: report what it was given.
+        concrete: dict[str, Any] = {}
+        for key, value in self._toil_raw_requirements.items():
+            if not isinstance(value, PromisedRequirement):
+                concrete[key] = value
+            elif value.is_resolved():
+                concrete[key] = value.getValue()
+        defaults = getattr(self, "_toil_defaults", None) or Requirements()
+        return getattr(parse_requirements(concrete, defaults), name)
 
     # -- the graph ------------------------------------------------------------------------
     def _check_growable(self, other: Job) -> None:

@@ -16,8 +16,8 @@ from typing import Any
 
 from toil.core import plugins
 from toil.core.requirements import (
-    Requirements,
     RequirementError,
+    Requirements,
     human2bytes,
     parse_accelerator,
     parse_bool,
@@ -81,8 +81,9 @@ def _flag(group: Any, *names: str, help: str) -> None:
 def _add_logging(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("Logging")
     for level in ("Off", "Critical", "Error", "Warning", "Info", "Debug"):
+        # The first action of a dest sets its default: INFO, like --logLevel's.
         group.add_argument(f"--log{level}", dest="logLevel", action="store_const", const=level.upper(),
-                           help=f"Same as --logLevel={level.upper()}.")
+                           default="INFO", help=f"Same as --logLevel={level.upper()}.")
     group.add_argument("--logLevel", type=_log_level, default="INFO", help="Log level of the leader (default INFO).")
     group.add_argument("--logFile", default=None, help="Also write the leader's log to this file.")
 

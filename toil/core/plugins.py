@@ -59,7 +59,9 @@ def job_store_class(kind: str) -> Any:
         if ep.name == kind:
             return ep.load()
     if kind == "aws":
-        raise UnknownPluginError("The S3 job store (aws:REGION:NAME) is not available yet in this version; use a file: job store.")
+        raise UnknownPluginError(
+            "The S3 job store (aws:REGION:NAME) is not available yet in this version; use a file: job store."
+        )
     raise UnknownPluginError(f"Unknown job store kind '{kind}'.")
 
 

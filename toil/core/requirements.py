@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
-from typing import Any, Union
+from typing import Any
 
 _UNITS = {
     "": 1,
@@ -21,7 +21,7 @@ _SIZE = re.compile(r"^\s*([0-9]*\.?[0-9]+(?:[eE][+-]?[0-9]+)?)\s*([a-zA-Z]*)\s*$
 
 GIB = 1024**3
 
-ParseableSize = Union[int, float, str]
+ParseableSize = int | float | str
 
 
 class RequirementError(ValueError):
@@ -128,7 +128,9 @@ def parse_accelerator(spec: Any) -> Accelerator:
     try:
         count = int(count_text) if count_text else 1
     except ValueError:
-        raise RequirementError(f"'{spec}' is not an accelerator requirement (count '{count_text}' is not a number)") from None
+        raise RequirementError(
+            f"'{spec}' is not an accelerator requirement (count '{count_text}' is not a number)"
+        ) from None
     if name.isdigit() and not count_text:
         return Accelerator(count=int(name))
     lowered = name.lower()

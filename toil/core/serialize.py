@@ -38,7 +38,7 @@ class PromiseBase:
         raise NotImplementedError
 
 
-class _Pickler(cloudpickle.Pickler):
+class _Pickler(cloudpickle.Pickler):  # type: ignore[misc]  # cloudpickle ships no types
     def __init__(self, file: io.BytesIO, found: list[PromiseRef]) -> None:
         super().__init__(file, protocol=PROTOCOL)
         self._found = found

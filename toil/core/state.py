@@ -17,7 +17,6 @@ import heapq
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Union
 
 from toil.core.description import JobDescription
 
@@ -63,7 +62,7 @@ class Tick:
     now: float
 
 
-Event = Union[Start, JobCommitted, JobFailed, Tick]
+Event = Start | JobCommitted | JobFailed | Tick
 
 
 # -- instructions -----------------------------------------------------------------------
@@ -93,7 +92,7 @@ class WorkflowFinished:
     success: bool
 
 
-Instruction = Union[IssueJob, RunLocal, WakeAt, JobGaveUp, WorkflowFinished]
+Instruction = IssueJob | RunLocal | WakeAt | JobGaveUp | WorkflowFinished
 
 
 class StateError(Exception):

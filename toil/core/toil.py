@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import shutil
 import socket
 import sys
 import uuid
@@ -20,6 +21,7 @@ from toil.core.jobstore import AbstractJobStore, NoSuchBlobError, parse_locator
 from toil.core.leader import Leader, LeaderResult
 from toil.core.options import Config
 from toil.core.settings import ROOT_KEY, WorkflowSettings, load_settings, save_settings
+from toil.core.worker import temp_root
 
 logger = logging.getLogger(__name__)
 
@@ -129,7 +131,8 @@ class Toil:
             root_id = store.get("shared", ROOT_KEY).decode()
         except NoSuchBlobError:
             raise errors.ToilRestartError(
-                f"The workflow in {self._locator} never started (it has no root job); start it without --restart"
+                f"The workflow in {self._locator} never started (it has no root job), so there is nothing to "
+                f"restart; remove the job store (toil clean {self._locator}) and start again without --restart"
             ) from None
         settings = load_settings(store)
         settings.defaults = self.config.defaults
@@ -164,7 +167,11 @@ class Toil:
         assert self._batch is not None
         leader = Leader(store, settings, self._batch, self._locator, self.config.retry_count,
                         self.config.max_job_duration)
-        result: LeaderResult = leader.run(root_id)
+        try:
+            result: LeaderResult = leader.run(root_id)
+        finally:
+            # Jobs' scratch space lives under toil-<workflow id> in --workDir; no job runs now.
+            shutil.rmtree(temp_root(settings), ignore_errors=True)
         if not result.success:
             raise errors.FailedJobsException(self._locator, result.failed, stuck=result.stuck)
         logger.info("Finished the workflow in %s", self._locator)
@@ -176,7 +183,11 @@ class Toil:
         """Copy a file (a path or a file:, http(s): URL) into the job store."""
         from toil.core.files import import_url
 
-        file_id, size = import_url(self._jobStore, srcUrl)
+        store = self._jobStore
+        try:
+            file_id, size = import_url(store, srcUrl)
+        except (OSError, ValueError) as e:
+            raise errors.file_transfer_error("import", srcUrl, e) from e
         return FileID(file_id, size)
 
     import_file = importFile
@@ -185,7 +196,11 @@ class Toil:
         """Copy a file from the job store to a path or file: URL."""
         from toil.core.files import export_url
 
-        export_url(self._jobStore, jobStoreFileID, dstUrl)
+        store = self._jobStore
+        try:
+            export_url(store, jobStoreFileID, dstUrl)
+        except (OSError, ValueError) as e:
+            raise errors.file_transfer_error("export to", dstUrl, e) from e
 
     export_file = exportFile
 

@@ -104,7 +104,9 @@ def apply_deletions(store: AbstractJobStore, record: JobDescription) -> None:
         store.delete_file(file_id)
 
 
-def chain_candidate(store: AbstractJobStore, settings: WorkflowSettings, record: JobDescription) -> JobDescription | None:
+def chain_candidate(
+    store: AbstractJobStore, settings: WorkflowSettings, record: JobDescription
+) -> JobDescription | None:
     """The sole successor of a committed job, when it may run in this same worker."""
     if settings.disable_chaining or len(record.successors) != 1:
         return None

@@ -23,3 +23,8 @@ def noop(argv: list[str]) -> int:
 def fail(argv: list[str]) -> int:
     """Raise, to show that an exception becomes exit status 1."""
     raise RuntimeError("deliberate failure in an in-process command")
+
+
+def has_module(argv: list[str]) -> int:
+    """Exit 0 when the module argv[0] is already imported in this process, else 1."""
+    return 0 if argv[0] in sys.modules else 1

@@ -1,0 +1,3 @@
+"""The engine's version."""
+
+version = "0.1.0"
