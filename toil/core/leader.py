@@ -195,18 +195,36 @@ class Leader:
         except NoSuchBlobError:
             record = None
         if record is not None and record.ran:
-            self._committed(job_id, record)
+            failed = self._failed_in_chain(record, update) if update.exitStatus != 0 else None
+            self._committed(job_id, record, failed)
             return
-        reason = self._failure_reason(job_id, update)
+        reason = self._failure_reason(self.state.record(job_id), update)
         self._execute(self.state.handle(JobFailed(job_id, self.clock(), reason)))
 
-    def _committed(self, job_id: str, record: JobDescription | None = None) -> None:
+    def _committed(
+        self, job_id: str, record: JobDescription | None = None, failed: tuple[str, str] | None = None
+    ) -> None:
         record = record or worker.read_record(self.store, job_id)
         new_records, chained = self._successor_records(record)
         for ran in [record, *new_records, *chained]:
             for level, text in ran.messages if ran.ran else []:
                 logger.log(level, "Job %s: %s", ran.display_name or ran.name, text)
-        self._execute(self.state.handle(JobCommitted(record, new_records, chained)))
+        failed_id, reason = failed if failed is not None else (None, "")
+        event = JobCommitted(record, new_records, chained, failed_id, reason, self.clock())
+        self._execute(self.state.handle(event))
+
+    def _failed_in_chain(self, record: JobDescription, update: UpdatedBatchJobInfo) -> tuple[str, str] | None:
+        """The job a worker chained into and failed on, after committing the job it was issued.
+
+        The worker stops at its first failure, so it is the first job along the chain of
+        sole successors that has not committed.
+        """
+        successor = worker.chained_successor(self.store, self.settings, record)
+        while successor is not None:
+            if not successor.ran:
+                return successor.job_id, self._failure_reason(successor, update)
+            successor = worker.chained_successor(self.store, self.settings, successor)
+        return None
 
     def _successor_records(self, record: JobDescription) -> tuple[list[JobDescription], list[JobDescription]]:
         """Records of successors the state has not seen, and of known ones the worker chained into.
@@ -234,10 +252,9 @@ class Leader:
                 stack.extend((s, only and successor.ran) for s in successor.successors)
         return new, chained
 
-    def _failure_reason(self, job_id: str, update: UpdatedBatchJobInfo) -> str:
-        record = self.state.record(job_id)
+    def _failure_reason(self, record: JobDescription, update: UpdatedBatchJobInfo) -> str:
         try:
-            log = self.store.get("logs", job_id).decode(errors="replace")
+            log = self.store.get("logs", record.job_id).decode(errors="replace")
         except NoSuchBlobError:
             log = ""
         error = ""

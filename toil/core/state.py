@@ -48,6 +48,10 @@ class JobCommitted:
     record: JobDescription
     new_records: list[JobDescription] = field(default_factory=list)
     chained: list[JobDescription] = field(default_factory=list)
+    #: a successor the worker chained into that failed: it is charged one try when ready
+    failed_successor: str | None = None
+    reason: str = ""
+    now: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -109,6 +113,7 @@ class _Node:
     parents: list[str] = field(default_factory=list)
     tries_left: int = 0
     attempts: int = 0
+    chain_failure: str | None = None  # failed when chained; charged when it becomes ready
 
 
 def backoff_delay(attempt: int) -> float:
@@ -128,6 +133,7 @@ class SchedulingState:
         self.finished = False
         self._work: deque[tuple[str, str]] = deque()
         self._out: list[Instruction] = []
+        self._now = 0.0
 
     # -- public -------------------------------------------------------------------------
     def handle(self, event: Event) -> list[Instruction]:
@@ -188,6 +194,12 @@ class SchedulingState:
             if known.status is not Status.WAITING or not chained.ran:
                 raise StateError(f"job {chained} reported chained while {known.status.value}")
             known.record = chained
+        if event.failed_successor is not None:
+            failed = self._node(event.failed_successor)
+            if failed.status is not Status.WAITING or failed.record.ran:
+                raise StateError(f"job {failed.record} reported failed in a chain while {failed.status.value}")
+            failed.chain_failure = event.reason
+        self._now = event.now
         node.record = event.record
         self.active -= 1
         self._mark_ran(node)
@@ -197,15 +209,18 @@ class SchedulingState:
         if node.status is not Status.ISSUED:
             raise StateError(f"job {node.record} failed while {node.status.value}")
         self.active -= 1
+        self._fail(node, event.now, event.reason)
+
+    def _fail(self, node: _Node, now: float, reason: str) -> None:
         if node.tries_left > 0:
             node.tries_left -= 1
             node.status = Status.RETRY
-            due = event.now + backoff_delay(node.attempts)
+            due = now + backoff_delay(node.attempts)
             heapq.heappush(self.retrying, (due, node.record.job_id))
             self._out.append(WakeAt(due))
         else:
             node.status = Status.FAILED
-            self._out.append(JobGaveUp(node.record.job_id, event.reason))
+            self._out.append(JobGaveUp(node.record.job_id, reason))
 
     def _on_tick(self, now: float) -> None:
         while self.retrying and self.retrying[0][0] <= now:
@@ -230,6 +245,10 @@ class SchedulingState:
     def _make_ready(self, node: _Node) -> None:
         if node.record.ran:
             self._mark_ran(node)  # committed before: on restart, or chained by a worker
+        elif node.chain_failure is not None:
+            reason, node.chain_failure = node.chain_failure, None
+            node.attempts += 1  # its worker already tried it, chained after its predecessor
+            self._fail(node, self._now, reason)
         else:
             self._issue(node)
 

@@ -108,12 +108,19 @@ def chain_candidate(
     store: AbstractJobStore, settings: WorkflowSettings, record: JobDescription
 ) -> JobDescription | None:
     """The sole successor of a committed job, when it may run in this same worker."""
+    successor = chained_successor(store, settings, record)
+    return None if successor is None or successor.ran else successor
+
+
+def chained_successor(
+    store: AbstractJobStore, settings: WorkflowSettings, record: JobDescription
+) -> JobDescription | None:
+    """The sole successor a worker chains into after record (whether or not it ran yet)."""
     if settings.disable_chaining or len(record.successors) != 1:
         return None
     successor = read_record(store, record.successors[0])
     if (
-        successor.ran
-        or successor.predecessors != 1
+        successor.predecessors != 1
         or successor.local
         or successor.checkpoint
         or successor.promised_requirements

@@ -275,3 +275,18 @@ def test_retry_waits_for_back_off() -> None:
     state.handle(Tick(300.0))
     out = state.handle(JobFailed("a", now=400.0, reason="boom"))
     assert out == [JobGaveUp("a", "boom"), WorkflowFinished(False)]
+
+
+def test_failure_of_a_chained_successor_costs_it_a_try() -> None:
+    graph = Graph(phases={"a": [["b"], []], "b": [[], []]})
+    preds = graph.predecessors()
+    for retry_count, expected in ((1, [WakeAt(5.0 + backoff_delay(1))]), (0, [JobGaveUp("b", "boom"),
+                                                                               WorkflowFinished(False)])):
+        state = SchedulingState(retry_count=retry_count)
+        state.handle(Start("a", [record(graph, j, preds) for j in graph.phases]))
+        out = state.handle(JobCommitted(record(graph, "a", preds, ran=True), failed_successor="b", reason="boom",
+                                        now=5.0))
+        state.validate()
+        assert out == expected
+        if retry_count:
+            assert state.handle(Tick(10.0)) == [IssueJob("b")]
