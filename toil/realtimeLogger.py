@@ -1,6 +1,8 @@
 """Toil's ``toil.realtimeLogger`` import path: log from inside a running job.
 
-Messages go to the job's log (shown by the leader when the job fails).
+With ``--realTimeLogging`` each message also goes straight to the leader's log while the
+job runs; without it, messages only go to the job's own log (shown by the leader when the
+job fails, and kept by --writeLogs).
 """
 
 from __future__ import annotations
@@ -8,7 +10,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-_logger = logging.getLogger("toil-rt")
+from toil.core.logs import realtime_logger
 
 
 class RealtimeLogger:
@@ -16,28 +18,28 @@ class RealtimeLogger:
 
     @classmethod
     def getLogger(cls) -> logging.Logger:
-        return _logger
+        return realtime_logger()
 
     @classmethod
     def debug(cls, msg: str, *args: Any) -> None:
-        _logger.debug(msg, *args)
+        realtime_logger().debug(msg, *args)
 
     @classmethod
     def info(cls, msg: str, *args: Any) -> None:
-        _logger.info(msg, *args)
+        realtime_logger().info(msg, *args)
 
     @classmethod
     def warning(cls, msg: str, *args: Any) -> None:
-        _logger.warning(msg, *args)
+        realtime_logger().warning(msg, *args)
 
     @classmethod
     def error(cls, msg: str, *args: Any) -> None:
-        _logger.error(msg, *args)
+        realtime_logger().error(msg, *args)
 
     @classmethod
     def critical(cls, msg: str, *args: Any) -> None:
-        _logger.critical(msg, *args)
+        realtime_logger().critical(msg, *args)
 
     @classmethod
     def exception(cls, msg: str, *args: Any) -> None:
-        _logger.exception(msg, *args)
+        realtime_logger().exception(msg, *args)

@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import functools
 import http.server
-import json
 import os
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -24,39 +22,13 @@ from toil.job import Job, JobException
 
 pytestmark = pytest.mark.integration
 
-SCRIPTS = Path(__file__).parent / "scripts"
-REPO = Path(__file__).resolve().parents[2]
-EXAMPLES = REPO / "examples"
-
-
-def script_command(script: Path | str, *args: object, env: dict[str, str] | None = None,
-                   ) -> tuple[list[str], dict[str, str]]:
-    """The command line and environment that run a script with this checkout of toil first on the path."""
-    path = Path(script) if os.path.isabs(script) else SCRIPTS / script
-    environment = dict(os.environ)
-    environment["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), environment.get("PYTHONPATH")]))
-    environment.update(env or {})
-    return [sys.executable, str(path), *map(str, args)], environment
-
-
-def run_script(script: Path | str, *args: object, cwd: Path, timeout: float = 60,
-               env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    """Run a script as a user would and wait for it."""
-    command, environment = script_command(script, *args, env=env)
-    return subprocess.run(command, cwd=cwd, env=environment, capture_output=True, text=True, timeout=timeout,
-                          check=False)
-
-
-def result_of(proc: subprocess.CompletedProcess[str]) -> str:
-    """The text after ``RESULT `` in the script's output; fail with its stderr when missing."""
-    assert proc.returncode == 0, f"exit {proc.returncode}\nstdout:\n{proc.stdout}\nstderr:\n{proc.stderr}"
-    lines = [line for line in proc.stdout.splitlines() if line.startswith("RESULT")]
-    assert len(lines) == 1, f"expected one RESULT line\nstdout:\n{proc.stdout}\nstderr:\n{proc.stderr}"
-    return lines[0][len("RESULT"):].strip()
-
-
-def json_result(proc: subprocess.CompletedProcess[str]) -> object:
-    return json.loads(result_of(proc))
+from tests.integration.support import (  # noqa: E402
+    EXAMPLES,
+    json_result,
+    result_of,
+    run_script,
+    script_command,
+)
 
 
 # -- jobs, successors and ordering ---------------------------------------------------------
@@ -336,7 +308,8 @@ def test_chaining_runs_a_chain_in_one_worker(tmp_path: Path) -> None:
 
 
 def test_disable_chaining_runs_each_job_in_its_own_worker(tmp_path: Path) -> None:
-    assert len(set(chain_pids(tmp_path, "--disableChaining"))) == 5
+    # Without worker reuse a worker process is one batch job, so pids tell batch jobs apart.
+    assert len(set(chain_pids(tmp_path, "--disableChaining", "--workerReuse=false"))) == 5
 
 
 CLEAN_CASES = [

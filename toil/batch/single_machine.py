@@ -41,7 +41,8 @@ import time
 from collections import deque
 from dataclasses import dataclass
 
-from toil.batch.zygote import FrameReader, Message, ZygoteHandle, encode, release_zygote, spawn_zygote
+from toil.batch.zygote import ZygoteHandle, release_zygote, spawn_zygote
+from toil.batch.zygote_io import FrameReader, Message, encode
 from toil.core.batchsystem import (
     AbstractBatchSystem,
     BatchJobExitReason,
@@ -103,6 +104,15 @@ class _Job:
     need: Resources
     started: float = 0.0
     overtaken: int = 0
+
+
+def _boolean(text: str) -> bool:
+    value = text.strip().lower()
+    if value in ("true", "t", "yes", "y", "1", "on"):
+        return True
+    if value in ("false", "f", "no", "n", "0", "off"):
+        return False
+    raise argparse.ArgumentTypeError(f"'{text}' is not a boolean")
 
 
 class _EnvironmentDiff:
@@ -199,6 +209,16 @@ class SingleMachineBatchSystem(AbstractBatchSystem):
             default=1.0,
             help="Multiply every job's cores by this factor on the single-machine batch system (default 1).",
         )
+        parser.add_argument(
+            "--workerReuse",
+            type=_boolean,
+            nargs="?",
+            const=True,
+            default=True,
+            metavar="BOOL",
+            help="Run Python jobs one after another in warm worker processes instead of forking one per job "
+            "(default true; a worker is replaced after a failed job or one that leaves threads or processes).",
+        )
 
     def __init__(
         self,
@@ -206,8 +226,12 @@ class SingleMachineBatchSystem(AbstractBatchSystem):
         in_process_commands: dict[str, str] | None = None,
         *,
         max_overtakes: int = MAX_OVERTAKES,
+        reuse_workers: bool | None = None,
     ) -> None:
         self.environment: dict[str, str] = {}
+        if reuse_workers is None:
+            reuse_workers = bool(getattr(settings.options, "workerReuse", True))
+        self._reuse_workers = reuse_workers
         self._max_overtakes = max_overtakes
         self._scale = float(getattr(settings.options, "scale", 1.0) or 1.0)
         cores, memory, disk = machine_cores(), machine_memory(), free_disk(settings.work_dir)
@@ -396,7 +420,7 @@ class SingleMachineBatchSystem(AbstractBatchSystem):
         if threading.active_count() > 1:
             logger.debug("Forking the single-machine zygote while this process runs threads.")
         self._zygote_env = _EnvironmentDiff()
-        self._zygote = spawn_zygote(self._commands)
+        self._zygote = spawn_zygote(self._commands, reuse_workers=self._reuse_workers)
         self._selector.register(self._zygote.reply_fd, selectors.EVENT_READ)
 
     def _send(self, message: Message) -> None:

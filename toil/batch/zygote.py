@@ -38,11 +38,10 @@ import contextlib
 import gc
 import importlib
 import os
-import pickle
 import selectors
 import shlex
 import signal
-import struct
+import socket
 import sys
 import time
 import traceback
@@ -50,12 +49,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
-Message = tuple[Any, ...]
+from toil.batch.runners import Runner, runner_loop
+from toil.batch.zygote_io import FrameReader, Message, encode
+
 InProcessFunction = Callable[[list[str]], int]
 # How a job's surroundings differ from the zygote's: variables to set, names to unset, working directory.
 EnvChange = tuple[dict[str, str], list[str], str | None]
 
-_HEADER = struct.Struct(">I")
 _PR_SET_PDEATHSIG = 1
 _PR_SET_CHILD_SUBREAPER = 36
 # The zygote's parent-death signal. Not SIGTERM: it also fires when the *thread* that forked the
@@ -67,35 +67,6 @@ _KILL_WAIT = 5.0  # seconds to wait for a killed job's process group to empty
 # an older zygote still sees EOF when the leader dies.
 _LEADER_FDS: set[int] = set()
 _libc: Any = None
-
-
-def encode(message: Message) -> bytes:
-    """Frame one message for the pipe."""
-    body = pickle.dumps(message, pickle.HIGHEST_PROTOCOL)
-    return _HEADER.pack(len(body)) + body
-
-
-class FrameReader:
-    """Split a byte stream into the messages framed by ``encode``."""
-
-    def __init__(self) -> None:
-        self._buffer = bytearray()
-
-    def feed(self, data: bytes) -> list[Message]:
-        """Add bytes read from the pipe and return every message now complete."""
-        buffer = self._buffer
-        buffer += data
-        messages: list[Message] = []
-        offset = 0
-        while len(buffer) - offset >= _HEADER.size:
-            (size,) = _HEADER.unpack_from(buffer, offset)
-            end = offset + _HEADER.size + size
-            if end > len(buffer):
-                break
-            messages.append(pickle.loads(buffer[offset + _HEADER.size : end]))
-            offset = end
-        del buffer[:offset]
-        return messages
 
 
 def prctl(option: int, value: int) -> bool:
@@ -135,7 +106,7 @@ class ZygoteHandle:
     reply_fd: int  # the leader reads replies here (non-blocking)
 
 
-def spawn_zygote(in_process_commands: dict[str, str]) -> ZygoteHandle:
+def spawn_zygote(in_process_commands: dict[str, str], reuse_workers: bool = True) -> ZygoteHandle:
     """Fork a zygote from this process; call it before this process starts threads."""
     request_r, request_w = os.pipe()
     reply_r, reply_w = os.pipe()
@@ -148,7 +119,9 @@ def spawn_zygote(in_process_commands: dict[str, str]) -> ZygoteHandle:
             for fd in (request_w, reply_r, *_LEADER_FDS):
                 with contextlib.suppress(OSError):
                     os.close(fd)
-            code = Zygote(request_r, reply_w, leader_pid, in_process_commands).serve()
+            zygote = Zygote(request_r, reply_w, leader_pid, in_process_commands)
+            zygote.reuse = reuse_workers
+            code = zygote.serve()
         except BaseException:
             traceback.print_exc()
         finally:
@@ -190,6 +163,10 @@ class Zygote:
         self._stopping = False
         self._signal_r, self._signal_w = os.pipe()
         self._selector = selectors.DefaultSelector()
+        self._runners: dict[int, Runner] = {}  # pid -> runner (warm, reusable workers)
+        self._runner_fds: dict[int, Runner] = {}  # socket fd -> runner
+        self._idle: list[Runner] = []
+        self.reuse = True
 
     def serve(self) -> int:
         """Run until told to stop or orphaned; return the zygote's exit code."""
@@ -210,6 +187,7 @@ class Zygote:
                 self._reap()
         finally:
             self._kill(list(self._pids))
+            self._kill_runners()
         return 0
 
     def _install_signals(self) -> None:
@@ -234,6 +212,8 @@ class Zygote:
                 self._handle(message)
         elif fd == self._reply_fd:
             self._flush()
+        elif fd in self._runner_fds:
+            self._on_runner_message(self._runner_fds[fd])
 
     def _on_signals(self, signums: bytes) -> None:
         for signum in signums:
@@ -277,6 +257,8 @@ class Zygote:
         except ValueError as exc:  # shlex: unbalanced quotes
             self._send(("error", batch_id, f"cannot parse the command {command!r}: {exc}"))
             return
+        if call is not None and self.reuse and self._run_in_runner(batch_id, call, env):
+            return
         flush_stdio()
         zygote_pid = os.getpid()
         try:
@@ -285,12 +267,112 @@ class Zygote:
             self._send(("error", batch_id, f"cannot fork a process for the job: {exc}"))
             return
         if pid == 0:
-            zygote_fds = [self._request_fd, self._reply_fd, self._signal_r, self._signal_w, self._selector.fileno()]
-            run_job(command, env, call, zygote_fds, zygote_pid)
+            run_job(command, env, call, self._zygote_fds(), zygote_pid)
         with contextlib.suppress(OSError):  # the child does the same; whoever is first wins the race
             os.setpgid(pid, pid)
         self._children[pid] = (batch_id, time.monotonic())
         self._pids[batch_id] = pid
+
+    def _zygote_fds(self) -> list[int]:
+        """Descriptors a forked child must close: the zygote's pipes and every runner's socket."""
+        fds = [self._request_fd, self._reply_fd, self._signal_r, self._signal_w, self._selector.fileno()]
+        return fds + list(self._runner_fds)
+
+    # -- warm runners ----------------------------------------------------------------------
+    def _run_in_runner(
+        self, batch_id: int, call: tuple[InProcessFunction | None, str, list[str]], env: EnvChange
+    ) -> bool:
+        """Hand an in-process job to an idle runner (forking one if none is idle)."""
+        runner = self._idle.pop() if self._idle else self._spawn_runner()
+        if runner is None:
+            return False
+        _, path, argv = call
+        set_env, unset_env, cwd = env
+        try:
+            runner.sock.sendall(encode((batch_id, path, argv, set_env, unset_env, cwd)))
+        except OSError:
+            self._drop_runner(runner)
+            return False
+        runner.batch_id, runner.started = batch_id, time.monotonic()
+        self._pids[batch_id] = runner.pid
+        return True
+
+    def _spawn_runner(self) -> Runner | None:
+        ours, theirs = socket.socketpair()
+        flush_stdio()
+        zygote_pid = os.getpid()
+        try:
+            pid = os.fork()
+        except OSError:
+            ours.close()
+            theirs.close()
+            return None
+        if pid == 0:
+            code = 1
+            try:
+                ours.close()
+                _prepare_child(self._zygote_fds(), zygote_pid)
+                runner_loop(theirs, self._functions, _call, load_function)
+            except BaseException:
+                traceback.print_exc()
+            finally:
+                flush_stdio()
+                os._exit(code)
+        theirs.close()
+        with contextlib.suppress(OSError):
+            os.setpgid(pid, pid)
+        runner = Runner(pid, ours)
+        self._runners[pid] = runner
+        self._runner_fds[ours.fileno()] = runner
+        self._selector.register(ours.fileno(), selectors.EVENT_READ)
+        return runner
+
+    def _on_runner_message(self, runner: Runner) -> None:
+        try:
+            data = runner.sock.recv(1 << 16)
+        except OSError:
+            data = b""
+        if not data:  # it is exiting; its exit is reaped through SIGCHLD
+            self._selector.unregister(runner.sock.fileno())
+            del self._runner_fds[runner.sock.fileno()]
+            return
+        for _, batch_id, code, again in runner.reader.feed(data):
+            if self._pids.get(batch_id) != runner.pid:
+                continue  # killed meanwhile: not reported
+            del self._pids[batch_id]
+            self._send(("exited", batch_id, code, time.monotonic() - runner.started))
+            runner.batch_id = None
+            if again:
+                self._idle.append(runner)
+            else:
+                runner.retiring = True
+
+    def _drain_runner(self, runner: Runner) -> None:
+        if runner.batch_id is None or runner.sock.fileno() not in self._runner_fds:
+            return
+        runner.sock.setblocking(False)
+        with contextlib.suppress(BlockingIOError, OSError):
+            while runner.batch_id is not None and runner.sock.fileno() in self._runner_fds:
+                self._on_runner_message(runner)
+
+    def _drop_runner(self, runner: Runner) -> None:
+        """Forget a runner (dead or killed) and kill whatever its process group still holds."""
+        self._runners.pop(runner.pid, None)
+        if runner in self._idle:
+            self._idle.remove(runner)
+        fd = runner.sock.fileno()
+        if fd in self._runner_fds:
+            self._selector.unregister(fd)
+            del self._runner_fds[fd]
+        runner.sock.close()
+        with contextlib.suppress(OSError):
+            os.killpg(runner.pid, signal.SIGKILL)
+
+    def _kill_runners(self) -> None:
+        for runner in list(self._runners.values()):
+            self._drop_runner(runner)
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(runner.pid, 0)
 
     def _reap(self) -> None:
         while True:
@@ -303,6 +385,16 @@ class Zygote:
             self._on_exit(pid, status)
 
     def _on_exit(self, pid: int, status: int) -> None:
+        runner = self._runners.get(pid)
+        if runner is not None:
+            self._drain_runner(runner)  # its last "done" may still be in the socket
+            self._drop_runner(runner)
+            batch_id = runner.batch_id
+            if batch_id is not None and self._pids.get(batch_id) == pid:  # died in the middle of a job
+                del self._pids[batch_id]
+                code = os.waitstatus_to_exitcode(status)
+                self._send(("exited", batch_id, code or 1, time.monotonic() - runner.started))
+            return
         entry = self._children.pop(pid, None)
         if entry is None:  # an orphan we adopted as subreaper
             return
@@ -320,7 +412,11 @@ class Zygote:
             with contextlib.suppress(OSError):
                 os.killpg(pid, signal.SIGKILL)
         for pid in pids:
-            del self._children[pid]
+            runner = self._runners.get(pid)
+            if runner is not None:
+                self._drop_runner(runner)
+            else:
+                del self._children[pid]
             with contextlib.suppress(ChildProcessError):
                 os.waitpid(pid, 0)
         self._await_groups_gone(pids)

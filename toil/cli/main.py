@@ -1,32 +1,19 @@
-"""The ``toil`` command: utilities that act on a job store."""
+"""The ``toil`` command: utilities that act on a job store.
+
+Each subcommand lives in its own module with ``add_parser(commands)`` and ``run(options)``.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
-from toil.core import plugins
-from toil.core.jobstore import JobStoreError, NotAJobStoreError
+from toil.cli import clean, debug_job, kill, stats, status
+from toil.cli.common import CommandError
+from toil.core.jobstore import JobStoreError
 from toil.version import version
 
-
-def _clean(options: argparse.Namespace) -> int:
-    """Delete a job store and everything in it."""
-    try:
-        store = plugins.open_job_store(options.jobStore)
-    except (ValueError, plugins.UnknownPluginError) as e:
-        raise SystemExit(f"toil clean: error: {e}") from None
-    if not store.exists():
-        try:
-            store.resume()
-        except NotAJobStoreError as e:
-            raise SystemExit(f"toil clean: error: {e}") from None
-        except JobStoreError:
-            print(f"The job store {options.jobStore} does not exist; nothing to clean.", file=sys.stderr)
-            return 0
-    store.destroy()
-    print(f"Deleted the job store {options.jobStore}.", file=sys.stderr)
-    return 0
+SUBCOMMANDS = (status, stats, clean, kill, debug_job)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -34,9 +21,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=version)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.required = True
-    clean = commands.add_parser("clean", help="Delete a job store and everything in it.")
-    clean.add_argument("jobStore", help="The job store to delete.")
-    clean.set_defaults(func=_clean)
+    for module in SUBCOMMANDS:
+        module.add_parser(commands)
     return parser
 
 
@@ -45,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     options = parser.parse_args(argv)
     try:
         result: int = options.func(options)
-    except JobStoreError as e:
+    except (CommandError, JobStoreError) as e:
         raise SystemExit(f"toil {options.command}: error: {e}") from None
     return result
 

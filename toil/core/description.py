@@ -50,10 +50,18 @@ class JobDescription:
     #: requirements computed from promises before the job is issued: a base64 pickle of
     #: {name: PromisedRequirement}, resolved by the leader once the producers have run
     promised_requirements: str = ""
+    #: service host jobs of this job, in tiers (a tier starts once the previous one started)
+    services: list[list[str]] = field(default_factory=list)
+    #: "" for an ordinary job, "service" for a service host
+    kind: str = ""
 
     @property
     def successors(self) -> list[str]:
         return [job_id for phase in self.phases for job_id in phase]
+
+    @property
+    def service_ids(self) -> list[str]:
+        return [job_id for tier in self.services for job_id in tier]
 
     def to_json(self) -> bytes:
         data: dict[str, Any] = {
@@ -74,6 +82,8 @@ class JobDescription:
             "messages": self.messages,
             "unit": self.unit_name,
             "preq": self.promised_requirements,
+            "services": self.services,
+            "kind": self.kind,
         }
         data.update({key: value for key, value in optional.items() if value})
         if not self.has_body:
@@ -103,6 +113,8 @@ class JobDescription:
                 has_body=data.get("body", True),
                 unit_name=data.get("unit", ""),
                 promised_requirements=data.get("preq", ""),
+                services=data.get("services", []),
+                kind=data.get("kind", ""),
             )
         except RecordError:
             raise

@@ -9,10 +9,13 @@ import os
 import shutil
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import IO, Any
 
+from toil.core.cache import CACHE_DIR, FileCache
+from toil.core.deferred import DeferredFunctions, Function
 from toil.core.jobstore import AbstractJobStore
+from toil.core.requirements import bytes2human
 
 logger = logging.getLogger(__name__)
 
@@ -48,7 +51,15 @@ class FileID(str):
 class FileStore:
     """Per-job access to the job store's files and to local scratch space."""
 
-    def __init__(self, job_store: AbstractJobStore, job_id: str, temp_root: str) -> None:
+    def __init__(
+        self,
+        job_store: AbstractJobStore,
+        job_id: str,
+        temp_root: str,
+        disk: int | None = None,
+        job_name: str = "",
+        caching: bool = False,
+    ) -> None:
         self.jobStore = job_store
         self.jobID = job_id
         self._temp_root = temp_root
@@ -57,6 +68,12 @@ class FileStore:
         self.to_delete: list[str] = []  # deleted when the job commits
         self.messages: list[list[Any]] = []
         self._local_files: dict[str, list[str]] = {}
+        self._written_paths: list[tuple[str, str]] = []  # (file id, local path) for the cache
+        self._disk = disk
+        self._job_name = job_name or job_id
+        self._caching = caching
+        self._cache: FileCache | None = None
+        self._deferred: DeferredFunctions | None = None
 
     # -- local scratch --------------------------------------------------------------------
     @property
@@ -81,6 +98,9 @@ class FileStore:
         return path
 
     def cleanup(self) -> None:
+        if self._cache is not None:
+            self._cache.close()
+            self._cache = None
         if self._temp_dir is not None:
             shutil.rmtree(self._temp_dir, ignore_errors=True)
             self._temp_dir = None
@@ -92,6 +112,7 @@ class FileStore:
         file_id = self.jobStore.write_file(path, self.jobStore.new_file_id(os.path.basename(path)))
         self.written.append(file_id)
         self._local_files.setdefault(file_id, []).append(path)
+        self._written_paths.append((file_id, path))
         return FileID.forPath(file_id, path)
 
     @contextlib.contextmanager
@@ -127,11 +148,14 @@ class FileStore:
         """Put a global file at a local path (a fresh temp path by default) and return it.
 
         Unless ``mutable``, the file may be a hard link (or, with ``symlink``, a symbolic
-        link) to the stored copy: do not modify it.
+        link) to the stored copy: do not modify it. With ``--caching true`` (and ``cache``)
+        it is a read-only hard link to this machine's cached copy, shared with other jobs.
         """
         path = os.path.abspath(userPath) if userPath else self._fresh_path(fileStoreID)
         stored = self.jobStore.local_path(fileStoreID)
-        if symlink and not mutable and stored is not None and os.path.exists(stored):
+        if self._caching and cache:
+            self.cache.read(str(fileStoreID), path, self._fetcher(fileStoreID), mutable=mutable)
+        elif symlink and not mutable and stored is not None and os.path.exists(stored):
             if os.path.lexists(path):
                 os.unlink(path)
             os.symlink(stored, path)
@@ -149,7 +173,9 @@ class FileStore:
     def readGlobalFileStream(
         self, fileStoreID: str, encoding: str | None = None, errors: str | None = None
     ) -> Iterator[IO[Any]]:
-        with self.jobStore.read_file_stream(fileStoreID) as raw:
+        cached = self.cache.lookup(str(fileStoreID)) if self._caching else None
+        opened = open(cached, "rb") if cached else self.jobStore.read_file_stream(fileStoreID)  # noqa: SIM115
+        with opened as raw:
             if encoding is None and errors is None:
                 yield raw
             else:
@@ -172,6 +198,8 @@ class FileStore:
         with contextlib.suppress(OSError):
             self.deleteLocalFile(fileStoreID)
         self.to_delete.append(str(fileStoreID))
+        if self._caching:
+            self.cache.remove(str(fileStoreID))
 
     # -- import and export ----------------------------------------------------------------
     def importFile(self, srcUrl: str, sharedFileName: str | None = None) -> FileID:
@@ -200,3 +228,72 @@ class FileStore:
 
     def new_file_id(self) -> str:
         return uuid.uuid4().hex
+
+    # -- deferred functions ---------------------------------------------------------------
+    def registerDeferredFunction(self, callable_: Function, *args: Any, **kwargs: Any) -> None:
+        """Call callable_(*args, **kwargs) when this job ends, whether it succeeds or fails.
+
+        If the worker dies first, the next worker of the workflow on this machine (or the
+        machine's cleanup at the end) calls it.
+        """
+        if self._deferred is None:
+            self._deferred = DeferredFunctions(self._temp_root)
+        self._deferred.register(callable_, *args, **kwargs)
+
+    def run_deferred(self) -> None:
+        """Run this job's deferred functions in registration order (their failures are logged)."""
+        if self._deferred is not None:
+            self._deferred.run()
+
+    # -- the cache and disk accounting ------------------------------------------------------
+    @property
+    def cache(self) -> FileCache:
+        if self._cache is None:
+            self._cache = FileCache(os.path.join(self._temp_root, CACHE_DIR))
+        return self._cache
+
+    def _fetcher(self, file_id: str) -> Callable[[str], None]:
+        def fetch(path: str) -> None:
+            self.jobStore.read_file(file_id, path)
+
+        return fetch
+
+    def committed(self) -> None:
+        """After the job committed: keep the files it wrote from its scratch space in the cache."""
+        if not self._caching or self._temp_dir is None:
+            return
+        inside = self._temp_dir + os.sep
+        for file_id, path in self._written_paths:
+            if path.startswith(inside) and os.path.isfile(path):
+                try:
+                    self.cache.add(file_id, path)
+                except OSError as e:
+                    logger.debug("Not caching %s: %s", file_id, e)
+
+    def disk_used(self) -> int:
+        """Bytes in this job's scratch space (each file counted once, cached links included)."""
+        if self._temp_dir is None:
+            return 0
+        seen: set[tuple[int, int]] = set()
+        total = 0
+        for directory, _, names in os.walk(self._temp_dir):
+            for name in names:
+                with contextlib.suppress(OSError):
+                    info = os.lstat(os.path.join(directory, name))
+                    if (info.st_dev, info.st_ino) not in seen:
+                        seen.add((info.st_dev, info.st_ino))
+                        total += info.st_size
+        return total
+
+    def check_disk(self) -> None:
+        """Warn (in the leader's log) when the job used more disk than it asked for."""
+        if self._disk is None or self._temp_dir is None:
+            return
+        used = self.disk_used()
+        if used > self._disk:
+            self.log_to_leader(
+                f"Job {self._job_name} used more disk than it requested: {bytes2human(used)} "
+                f"({used} bytes) of {bytes2human(self._disk)} ({self._disk} bytes). Ask for more disk "
+                "(disk=...) so it is not scheduled where the space runs out.",
+                logging.WARNING,
+            )

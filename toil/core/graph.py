@@ -11,6 +11,7 @@ from toil.core.description import JobDescription
 from toil.core.job import Job, JobException, JobGraphDeadlockException, PromisedRequirement
 from toil.core.jobstore import AbstractJobStore
 from toil.core.requirements import RequirementError, Requirements, parse_requirements
+from toil.core.services import ServiceHostJob
 
 
 @dataclass
@@ -42,9 +43,23 @@ def collect_new_jobs(roots: Iterable[Job], parent: Job | None = None) -> NewJobs
         if not job._toil_saved and id(job) not in seen:
             seen.add(id(job))
             stack.append(job)
+    for host in (h for tier in parent._toil_services for h in tier) if parent is not None else ():
+        if not host._toil_saved and id(host) not in seen:
+            seen.add(id(host))
+            stack.append(host)
     while stack:
         job = stack.pop()
         jobs.append(job)
+        if job.checkpoint and job.getSuccessors():
+            raise JobException(
+                f"Checkpoint job {job.displayName} must have no successors when it is added (add them when it runs)"
+            )
+        for host in (host for tier in job._toil_services for host in tier):
+            if host._toil_saved:
+                raise JobException(f"Service {host.displayName} is already part of the workflow")
+            if id(host) not in seen:
+                seen.add(id(host))
+                stack.append(host)
         for successor in job.getSuccessors():
             if successor._toil_saved:
                 raise JobException(
@@ -109,6 +124,8 @@ def describe(job: Job, predecessors: int, defaults: Requirements) -> JobDescript
         local=job._toil_local,
         checkpoint=job.checkpoint,
         unit_name=job.unitName,
+        services=[[host._toil_id for host in tier] for tier in job._toil_services],
+        kind="service" if isinstance(job, ServiceHostJob) else "",
     )
     if promised:
         data, refs = serialize.dumps(promised)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import abc
 import argparse
 import inspect
 import logging
@@ -110,6 +111,8 @@ class Job:
         self._toil_id = new_job_id()
         self._toil_children: list[Job] = []
         self._toil_follow_ons: list[Job] = []
+        #: service hosts of this job, in tiers: a child service starts after its parent
+        self._toil_services: list[list[Job]] = []
         self._toil_saved = False
         self._toil_file_store: FileStore | None = None
         self._toil_unit_name = unitName or ""
@@ -234,6 +237,33 @@ class Job:
     def getSuccessors(self) -> list[Job]:
         return self._toil_children + self._toil_follow_ons
 
+    def addService(self, service: Any, parentService: Any = None) -> Promise:
+        """Run a Job.Service while this job's successors run; return a promise of its start() value.
+
+        The service starts after this job's run() and before its successors; it is stopped
+        once they are all done. With parentService, it starts after that service started.
+        """
+        from toil.core.services import ServiceHostJob, service_host
+
+        if parentService is None:
+            host = ServiceHostJob(service)
+            tier = 0
+        else:
+            parent = service_host(self, parentService)
+            tier = next(i for i, hosts in enumerate(self._toil_services) if parent in hosts) + 1
+            host = ServiceHostJob(service)
+        while len(self._toil_services) <= tier:
+            self._toil_services.append([])
+        self._toil_services[tier].append(host)
+        return host.rv()
+
+    def hasService(self, service: Any) -> bool:
+        return any(getattr(host, "service", None) is service for tier in self._toil_services for host in tier)
+
+    def encapsulate(self, name: str | None = None) -> EncapsulatedJob:
+        """Wrap this job so successors added to the wrapper run after this job's whole subgraph."""
+        return EncapsulatedJob(self, unitName=name)
+
     # -- running --------------------------------------------------------------------------
     def run(self, fileStore: FileStore) -> Any:
         """Override with the job's work; the return value is what ``rv()`` promises."""
@@ -256,6 +286,10 @@ class Job:
         else:
             self._toil_file_store.log_to_leader(text, level)
 
+    def defer(self, function: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+        """Call function(*args, **kwargs) when this job ends, whether it succeeds or fails."""
+        self.fileStore.registerDeferredFunction(function, *args, **kwargs)
+
     def _run_body(self, fileStore: FileStore) -> Any:
         self._toil_file_store = fileStore
         return self.run(fileStore)
@@ -265,6 +299,7 @@ class Job:
         # Successors are written as their own records; the file store is per attempt.
         state["_toil_children"] = []
         state["_toil_follow_ons"] = []
+        state["_toil_services"] = []
         state["_toil_file_store"] = None
         return state
 
@@ -344,3 +379,76 @@ class JobFunctionWrappingJob(FunctionWrappingJob):
 
     def run(self, fileStore: FileStore) -> Any:
         return self._toil_function(self, *self._toil_args, **self._toil_kwargs)
+
+
+class EncapsulatedJob(Job):
+    """A job and its whole subgraph seen as one: successors run after all of it.
+
+    ``rv()`` is the wrapped job's value. Children and follow-ons added to the wrapper
+    hang off an empty follow-on of the wrapped job, so they start once everything the
+    wrapped job created has finished.
+    """
+
+    def __init__(self, job: Job, unitName: str | None = None) -> None:
+        super().__init__(cores=0.0, memory="1M", disk="0", unitName=unitName, local=True)
+        self.encapsulatedJob = job
+        Job.addChild(self, job)
+        self.encapsulatedFollowOn = Job(cores=0.0, memory="1M", disk="0", local=True)
+        Job.addFollowOn(self, self.encapsulatedFollowOn)
+
+    def addChild(self, childJob: Job) -> Job:
+        return self.encapsulatedFollowOn.addChild(childJob)
+
+    def addFollowOn(self, followOnJob: Job) -> Job:
+        return self.encapsulatedFollowOn.addFollowOn(followOnJob)
+
+    def addService(self, service: Any, parentService: Any = None) -> Promise:
+        return self.encapsulatedFollowOn.addService(service, parentService)
+
+    def rv(self, *path: Any) -> Promise:
+        return self.encapsulatedJob.rv(*path)
+
+    @property
+    def jobName(self) -> str:
+        return f"Encapsulated({self.encapsulatedJob.jobName})"
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = super().__getstate__()
+        state["encapsulatedJob"] = None  # written as its own record
+        state["encapsulatedFollowOn"] = None
+        return state
+
+
+class Service(abc.ABC):
+    """Toil's Job.Service: subclass it with start, stop and (optionally) check."""
+
+    def __init__(
+        self,
+        memory: Any = None,
+        cores: Any = None,
+        disk: Any = None,
+        accelerators: Any = None,
+        preemptible: Any = None,
+        preemptable: Any = None,
+        unitName: str | None = None,
+    ) -> None:
+        self._toil_requirements = {
+            "memory": memory, "cores": cores, "disk": disk, "accelerators": accelerators,
+            "preemptible": preemptible if preemptible is not None else preemptable,
+        }
+        self.unitName = unitName or ""
+
+    @abc.abstractmethod
+    def start(self, job: Any) -> Any:
+        """Start the service; the return value is what ``addService`` promised."""
+
+    @abc.abstractmethod
+    def stop(self, job: Any) -> None:
+        """Stop the service."""
+
+    def check(self) -> bool:
+        """Return False (or raise) when the service has failed."""
+        return True
+
+
+Job.Service = Service  # type: ignore[attr-defined]

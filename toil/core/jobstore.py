@@ -9,6 +9,7 @@ at any instant leaves a store that ``--restart`` can continue from.
 from __future__ import annotations
 
 import abc
+import argparse
 import contextlib
 import re
 from collections.abc import Iterator
@@ -75,6 +76,14 @@ class AbstractJobStore(abc.ABC):
 
     def __init__(self, locator: str) -> None:
         self.locator = locator
+
+    # -- plugin hooks (optional) ------------------------------------------------------
+    @classmethod
+    def add_options(cls, parser: argparse.ArgumentParser) -> None:
+        """Add this kind's own options (in a section of its own) to Toil's parser."""
+
+    def configure(self, options: argparse.Namespace) -> None:
+        """Take this kind's settings from the leader's options, before create() or resume()."""
 
     # -- life cycle -------------------------------------------------------------------
     @abc.abstractmethod

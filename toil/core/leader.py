@@ -6,6 +6,7 @@ import base64
 import heapq
 import logging
 import shlex
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ from toil.core.batchsystem import AbstractBatchSystem, BatchJobSpec, UpdatedBatc
 from toil.core.description import JobDescription
 from toil.core.jobstore import AbstractJobStore, NoSuchBlobError
 from toil.core.requirements import RequirementError, parse_requirements
+from toil.core.services import ServiceManager
 from toil.core.settings import WorkflowSettings
 from toil.core.state import (
     Instruction,
@@ -23,9 +25,13 @@ from toil.core.state import (
     JobCommitted,
     JobFailed,
     JobGaveUp,
+    KillJobs,
+    ResetJob,
     RunLocal,
     SchedulingState,
+    ServiceStarted,
     Start,
+    StopServices,
     Tick,
     WakeAt,
     WorkflowFinished,
@@ -35,6 +41,13 @@ logger = logging.getLogger(__name__)
 
 IDLE_WAIT = 10.0
 LOG_TAIL_LINES = 40
+
+
+@dataclass(frozen=True)
+class ServiceLimits:
+    max_service_jobs: int = sys.maxsize
+    deadlock_wait: float = 60.0
+    check_interval: float = 30.0
 
 
 @dataclass
@@ -61,7 +74,7 @@ def load_graph(store: AbstractJobStore, root_id: str) -> list[JobDescription]:
         records.append(record)
         if record.ran:
             worker.apply_deletions(store, record)  # a crash may have cut them short
-        for successor in record.successors:
+        for successor in record.successors + record.service_ids:
             if successor not in seen:
                 seen.add(successor)
                 stack.append(successor)
@@ -78,6 +91,7 @@ class Leader:
         retry_count: int = 1,
         max_job_duration: float | None = None,
         clock: Callable[[], float] = time.monotonic,
+        services: ServiceLimits | None = None,
     ) -> None:
         self.store = store
         self.settings = settings
@@ -90,6 +104,8 @@ class Leader:
         self.wakes: list[float] = []
         self.result = LeaderResult(success=False)
         self.local_queue: list[str] = []
+        limits = services or ServiceLimits()
+        self.services = ServiceManager(store, limits.max_service_jobs, limits.deadlock_wait, limits.check_interval)
 
     def run(self, root_id: str) -> LeaderResult:
         records = load_graph(self.store, root_id)
@@ -115,6 +131,8 @@ class Leader:
             wait = min(wait, max(0.0, self.wakes[0] - self.clock()))
         if self.max_job_duration is not None:
             wait = min(wait, 1.0)
+        if self.services.live:
+            wait = min(wait, 0.1 if self.services.starting else 1.0)
         return wait
 
     def _on_time(self) -> None:
@@ -125,6 +143,17 @@ class Leader:
             self._execute(self.state.handle(Tick(now)))
         if self.max_job_duration is not None and not self.state.finished:
             self._kill_overdue(now)
+        if self.services.live and not self.state.finished:
+            self._watch_services(now)
+
+    def _watch_services(self, now: float) -> None:
+        for job_id in self.services.poll_started():
+            logger.debug("Service %s started", self.state.record(job_id))
+            self._execute(self.state.handle(ServiceStarted(job_id)))
+        running = {self.issued[b] for b in self.batch.getRunningBatchJobIDs() if b in self.issued}
+        waiting = bool(self.local_queue) or len(self.issued) > len(running) or bool(self.services.queue)
+        names = {job_id: self.state.record(job_id).name for job_id in running}
+        self.services.check_deadlock(now, running, waiting, names)
 
     def _kill_overdue(self, now: float) -> None:
         assert self.max_job_duration is not None
@@ -151,8 +180,32 @@ class Leader:
                 self._gave_up(instruction)
             elif isinstance(instruction, WorkflowFinished):
                 self.result.success = instruction.success
+            elif isinstance(instruction, StopServices):
+                self.services.stop(instruction.job_ids)
+            elif isinstance(instruction, KillJobs):
+                self._kill_jobs(instruction.job_ids)
+            elif isinstance(instruction, ResetJob):
+                logger.warning("Running checkpoint %s again: %s", instruction.record, instruction.reason)
+                self.store.put("jobs", instruction.record.job_id, instruction.record.to_json())
+
+    def _kill_jobs(self, job_ids: list[str]) -> None:
+        doomed = set(job_ids)
+        batch_ids = [b for b, job_id in self.issued.items() if job_id in doomed]
+        if batch_ids:
+            self.batch.killBatchJobs(batch_ids)
+        for batch_id in batch_ids:
+            del self.issued[batch_id]
+        self.local_queue = [j for j in self.local_queue if j not in doomed]
+        for job_id in job_ids:
+            for admitted in self.services.finished(job_id):
+                self._submit(admitted)
 
     def _issue(self, job_id: str) -> None:
+        if self.state.record(job_id).kind == "service" and not self.services.admit(job_id):
+            return  # held back by --maxServiceJobs
+        self._submit(job_id)
+
+    def _submit(self, job_id: str) -> None:
         record = self.state.record(job_id)
         requirements = record.requirements
         if record.promised_requirements:
@@ -190,6 +243,9 @@ class Leader:
         job_id = self.issued.pop(update.jobID, None)
         if job_id is None:
             return  # killed on purpose, or not ours
+        if job_id in self.services.live:
+            self._on_service_update(job_id, update)
+            return
         try:
             record = worker.read_record(self.store, job_id)
         except NoSuchBlobError:
@@ -200,6 +256,17 @@ class Leader:
             return
         reason = self._failure_reason(self.state.record(job_id), update)
         self._execute(self.state.handle(JobFailed(job_id, self.clock(), reason)))
+
+    def _on_service_update(self, job_id: str, update: UpdatedBatchJobInfo) -> None:
+        admitted = self.services.finished(job_id)
+        record = worker.read_record(self.store, job_id)
+        if record.ran:
+            self._execute(self.state.handle(JobCommitted(record, now=self.clock())))
+        else:
+            reason = self._failure_reason(record, update)
+            self._execute(self.state.handle(JobFailed(job_id, self.clock(), reason)))
+        for queued in admitted:
+            self._submit(queued)
 
     def _committed(
         self, job_id: str, record: JobDescription | None = None, failed: tuple[str, str] | None = None
@@ -235,6 +302,7 @@ class Leader:
         chained: list[JobDescription] = []
         seen: set[str] = set()
         stack = [(job_id, len(record.successors) == 1) for job_id in record.successors]
+        stack += [(job_id, False) for job_id in record.service_ids]
         while stack:
             job_id, sole = stack.pop()
             if job_id in seen:
@@ -250,6 +318,7 @@ class Leader:
             if successor.ran or not known:
                 only = len(successor.successors) == 1
                 stack.extend((s, only and successor.ran) for s in successor.successors)
+                stack.extend((s, False) for s in successor.service_ids)
         return new, chained
 
     def _failure_reason(self, record: JobDescription, update: UpdatedBatchJobInfo) -> str:

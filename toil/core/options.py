@@ -10,11 +10,12 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import sys
 import tempfile
 from dataclasses import dataclass, field
 from typing import Any
 
-from toil.core import plugins
+from toil.core import control, logs, plugins
 from toil.core.requirements import (
     RequirementError,
     Requirements,
@@ -101,6 +102,14 @@ def _add_core(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--maxJobDuration", type=_duration, default=None,
                        help="Kill a job that runs longer than this many seconds (and retry it).")
     _flag(group, "--disableChaining", help="Never run a job's sole successor in the same worker.")
+    _flag(group, "--caching", help="Share files read by the jobs of a machine in a cache (default false).")
+    group.add_argument("--maxServiceJobs", type=int, default=sys.maxsize,
+                       help="How many services may run at once (default: no limit).")
+    group.add_argument("--deadlockWait", type=_duration, default=60.0,
+                       help="Seconds only services may run, with other jobs waiting, before the workflow "
+                            "stops with a deadlock (default 60).")
+    group.add_argument("--deadlockCheckInterval", type=_duration, default=30.0,
+                       help="Seconds between checks for a deadlock (default 30).")
     group.add_argument("--setEnv", "-e", dest="environment", action="append", type=_env_pair, default=[],
                        metavar="NAME=VALUE", help="Set an environment variable for every job.")
 
@@ -120,6 +129,12 @@ def _add_resources(parser: argparse.ArgumentParser) -> None:
                        help="Whether jobs may run on preemptible nodes by default.")
 
 
+def _add_reporting(parser: argparse.ArgumentParser) -> None:
+    """Log management (toil.core.logs) and toil kill's polling (toil.core.control)."""
+    logs.add_log_options(parser)
+    control.add_options(parser)
+
+
 def add_toil_options(parser: Any, jobstore_as_flag: bool = False) -> None:
     """Add Toil's options to an ArgumentParser (Job.Runner.addToilOptions)."""
     if not isinstance(parser, argparse.ArgumentParser):
@@ -132,8 +147,11 @@ def add_toil_options(parser: Any, jobstore_as_flag: bool = False) -> None:
     _add_logging(parser)
     _add_core(parser)
     _add_resources(parser)
+    _add_reporting(parser)
     for name in plugins.batch_system_names():
         plugins.batch_system_class(name).add_options(parser)
+    for kind in plugins.JOB_STORES:
+        plugins.job_store_class(kind).add_options(parser)
 
 
 def default_argument_parser(jobstore_as_flag: bool = False) -> argparse.ArgumentParser:
@@ -162,7 +180,11 @@ class Config:
     batch_system: str = "single_machine"
     retry_count: int = 1
     max_job_duration: float | None = None
+    max_service_jobs: int = sys.maxsize
+    deadlock_wait: float = 60.0
+    deadlock_check_interval: float = 30.0
     disable_chaining: bool = False
+    caching: bool = False
     stats: bool = False
     environment: dict[str, str] = field(default_factory=dict)
     max_cores: float | None = None
@@ -195,7 +217,11 @@ class Config:
             batch_system=get("batchSystem") or "single_machine",
             retry_count=int(get("retryCount", 1)),
             max_job_duration=get("maxJobDuration"),
+            max_service_jobs=int(get("maxServiceJobs", sys.maxsize)),
+            deadlock_wait=float(get("deadlockWait", 60.0)),
+            deadlock_check_interval=float(get("deadlockCheckInterval", 30.0)),
             disable_chaining=bool(get("disableChaining", False)),
+            caching=bool(get("caching", False)),
             stats=stats,
             environment=environment,
             max_cores=get("maxCores"),

@@ -22,6 +22,8 @@ class WorkflowSettings:
     work_dir: str = "/tmp"
     environment: dict[str, str] = field(default_factory=dict)
     log_level: str = "INFO"
+    #: --caching: share read files between the jobs of a machine (toil.core.cache)
+    caching: bool = False
     #: import paths the user's code needs (the script's directory first)
     user_paths: list[str] = field(default_factory=list)
 

@@ -16,7 +16,7 @@ import enum
 import heapq
 from collections import deque
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from toil.core.description import JobDescription
 
@@ -66,7 +66,14 @@ class Tick:
     now: float
 
 
-Event = Start | JobCommitted | JobFailed | Tick
+@dataclass(frozen=True)
+class ServiceStarted:
+    """A service's worker has run its start(): its host's successors may go."""
+
+    job_id: str
+
+
+Event = Start | JobCommitted | JobFailed | Tick | ServiceStarted
 
 
 # -- instructions -----------------------------------------------------------------------
@@ -96,7 +103,27 @@ class WorkflowFinished:
     success: bool
 
 
-Instruction = IssueJob | RunLocal | WakeAt | JobGaveUp | WorkflowFinished
+@dataclass(frozen=True)
+class StopServices:
+    job_ids: list[str]
+
+
+@dataclass(frozen=True)
+class KillJobs:
+    """Kill these issued jobs; their outcome no longer matters (a checkpoint restarts)."""
+
+    job_ids: list[str]
+
+
+@dataclass(frozen=True)
+class ResetJob:
+    """Write this record: a checkpoint that will run again from scratch."""
+
+    record: JobDescription
+    reason: str
+
+
+Instruction = IssueJob | RunLocal | WakeAt | JobGaveUp | WorkflowFinished | StopServices | KillJobs | ResetJob
 
 
 class StateError(Exception):
@@ -114,6 +141,18 @@ class _Node:
     tries_left: int = 0
     attempts: int = 0
     chain_failure: str | None = None  # failed when chained; charged when it becomes ready
+    # services: on a service's node, its host; on a host, its progress through its services
+    host: str | None = None
+    started: bool = False
+    service_tier: int = -1
+    starting: int = 0  # services of the current tier not yet started
+    live_services: int = 0  # services issued and not yet finished
+    stopping: bool = False
+    service_failed: bool = False
+
+    @property
+    def is_host(self) -> bool:
+        return bool(self.record.services) and self.record.kind != "service"
 
 
 def backoff_delay(attempt: int) -> float:
@@ -148,6 +187,8 @@ class SchedulingState:
             self._on_failed(event)
         elif isinstance(event, Tick):
             self._on_tick(event.now)
+        elif isinstance(event, ServiceStarted):
+            self._on_service_started(event.job_id)
         else:
             raise StateError(f"unknown event {event!r}")
         self._drain()
@@ -202,13 +243,20 @@ class SchedulingState:
         self._now = event.now
         node.record = event.record
         self.active -= 1
-        self._mark_ran(node)
+        if node.host is not None:
+            self._service_finished(node, Status.DONE)
+        else:
+            self._mark_ran(node)
 
     def _on_failed(self, event: JobFailed) -> None:
         node = self._node(event.job_id)
         if node.status is not Status.ISSUED:
             raise StateError(f"job {node.record} failed while {node.status.value}")
         self.active -= 1
+        if node.host is not None:
+            self._out.append(JobGaveUp(node.record.job_id, event.reason))
+            self._service_finished(node, Status.FAILED)
+            return
         self._fail(node, event.now, event.reason)
 
     def _fail(self, node: _Node, now: float, reason: str) -> None:
@@ -218,9 +266,13 @@ class SchedulingState:
             due = now + backoff_delay(node.attempts)
             heapq.heappush(self.retrying, (due, node.record.job_id))
             self._out.append(WakeAt(due))
-        else:
-            node.status = Status.FAILED
+            return
+        node.status = Status.FAILED
+        checkpoint = self._checkpoint_above(node)
+        if checkpoint is None:
             self._out.append(JobGaveUp(node.record.job_id, reason))
+        else:
+            self._restart_checkpoint(checkpoint, f"job {node.record} failed: {reason}")
 
     def _on_tick(self, now: float) -> None:
         while self.retrying and self.retrying[0][0] <= now:
@@ -262,12 +314,18 @@ class SchedulingState:
     def _mark_ran(self, node: _Node) -> None:
         node.status = Status.RAN
         node.phase = -1
-        self._work.append(("advance", node.record.job_id))
+        if node.is_host:
+            node.service_tier = -1
+            self._start_next_tier(node)
+        else:
+            self._work.append(("advance", node.record.job_id))
 
     def _drain(self) -> None:
         while self._work:
             action, job_id = self._work.popleft()
-            node = self.nodes[job_id]
+            node = self.nodes.get(job_id)
+            if node is None:
+                continue  # dropped with a restarted checkpoint's subtree
             if action == "advance":
                 self._advance(node)
             else:
@@ -279,7 +337,7 @@ class SchedulingState:
         while node.pending == 0:
             node.phase += 1
             if node.phase >= len(phases):
-                self._mark_done(node)
+                self._finish(node)
                 return
             for successor_id in phases[node.phase]:
                 successor = self._node(successor_id)
@@ -308,39 +366,124 @@ class SchedulingState:
         self.finished = True
         self._out.append(WorkflowFinished(self.nodes[self.root_id].status is Status.DONE))
 
+    # -- services -----------------------------------------------------------------------
+    def _start_next_tier(self, host: _Node) -> None:
+        """Issue the host's next tier of services, or let its successors go once all started."""
+        while True:
+            host.service_tier += 1
+            if host.service_tier >= len(host.record.services):
+                self._work.append(("advance", host.record.job_id))
+                return
+            tier = host.record.services[host.service_tier]
+            for service_id in tier:
+                service = self._node(service_id)
+                service.host = host.record.job_id
+                host.starting += 1
+                host.live_services += 1
+                self._issue(service)
+            if tier:
+                return
+
+    def _on_service_started(self, job_id: str) -> None:
+        service = self._node(job_id)
+        if service.host is None or service.status is not Status.ISSUED or service.started:
+            raise StateError(f"service {service.record} reported started while {service.status.value}")
+        service.started = True
+        host = self.nodes[service.host]
+        host.starting -= 1
+        if host.starting == 0 and not host.stopping:
+            self._start_next_tier(host)
+
+    def _service_finished(self, service: _Node, status: Status) -> None:
+        service.status = status
+        assert service.host is not None
+        host = self.nodes.get(service.host)
+        if host is None:
+            return
+        host.live_services -= 1
+        if not service.started:
+            host.starting -= 1
+        if status is Status.FAILED:
+            host.service_failed = True
+            if host.phase == -1:  # successors never started: stop the rest, the host fails
+                self._finish(host)
+                return
+        if host.stopping and host.live_services == 0:
+            self._finish(host)
+
+    def _finish(self, node: _Node) -> None:
+        """A job whose phases are done: stop its services first, then it is done (or failed)."""
+        if node.live_services:
+            if not node.stopping:
+                node.stopping = True
+                running = [s for tier in node.record.services for s in tier
+                           if s in self.nodes and self.nodes[s].status is Status.ISSUED]
+                self._out.append(StopServices(running))
+            return
+        if node.service_failed:
+            node.status = Status.FAILED
+        else:
+            self._mark_done(node)
+
+    # -- checkpoints ----------------------------------------------------------------------
+    def _checkpoint_above(self, node: _Node) -> _Node | None:
+        """The nearest ancestor checkpoint that ran and may run again."""
+        seen: set[str] = set()
+        frontier = list(node.parents) + ([node.host] if node.host else [])
+        while frontier:
+            job_id = frontier.pop(0)
+            if job_id in seen or job_id not in self.nodes:
+                continue
+            seen.add(job_id)
+            ancestor = self.nodes[job_id]
+            if ancestor.record.checkpoint and ancestor.status is Status.RAN and ancestor.tries_left > 0:
+                return ancestor
+            frontier.extend(ancestor.parents)
+            if ancestor.host:
+                frontier.append(ancestor.host)
+        return None
+
+    def _subtree(self, node: _Node) -> list[str]:
+        found: list[str] = []
+        seen: set[str] = set()
+        stack = [s for p in node.record.phases for s in p] + [s for t in node.record.services for s in t]
+        while stack:
+            job_id = stack.pop()
+            if job_id in seen or job_id not in self.nodes:
+                continue
+            seen.add(job_id)
+            found.append(job_id)
+            record = self.nodes[job_id].record
+            stack.extend(s for p in record.phases for s in p)
+            stack.extend(s for t in record.services for s in t)
+        return found
+
+    def _restart_checkpoint(self, checkpoint: _Node, reason: str) -> None:
+        """Drop everything below a checkpoint and run it again from scratch."""
+        subtree = self._subtree(checkpoint)
+        dropped = set(subtree)
+        killed = []
+        for job_id in subtree:
+            if self.nodes.pop(job_id).status is Status.ISSUED:
+                self.active -= 1
+                killed.append(job_id)
+        self.retrying = [(due, job_id) for due, job_id in self.retrying if job_id not in dropped]
+        heapq.heapify(self.retrying)
+        if killed:
+            self._out.append(KillJobs(killed))
+        checkpoint.record = replace(checkpoint.record, ran=False, phases=[[], []], services=[], messages=[],
+                                    files_to_delete=[])
+        for field_name in ("pending", "starting", "live_services"):
+            setattr(checkpoint, field_name, 0)
+        checkpoint.phase = checkpoint.service_tier = -1
+        checkpoint.stopping = checkpoint.service_failed = False
+        checkpoint.tries_left -= 1
+        self._out.append(ResetJob(checkpoint.record, reason))
+        self._issue(checkpoint)
+
     # -- invariants ---------------------------------------------------------------------
     def validate(self) -> None:
         """Raise AssertionError when an invariant does not hold."""
-        issued = 0
-        for job_id, node in self.nodes.items():
-            issued += node.status is Status.ISSUED
-            self._validate_node(job_id, node)
-        assert issued == self.active, f"{issued} jobs issued but active count is {self.active}"
-        retry_ids = {job_id for _, job_id in self.retrying}
-        in_retry = {job_id for job_id, n in self.nodes.items() if n.status is Status.RETRY}
-        assert retry_ids == in_retry, "the retry heap and the RETRY statuses disagree"
+        from toil.core.invariants import check_state
 
-    def _validate_node(self, job_id: str, node: _Node) -> None:
-        record = node.record
-        assert record.job_id == job_id
-        assert 0 <= node.released <= record.predecessors
-        if node.status is not Status.WAITING and job_id != self.root_id:
-            assert node.released == record.predecessors, f"{record} is {node.status.value} before release"
-        if node.status in (Status.RAN, Status.DONE):
-            assert record.ran, f"{record} is {node.status.value} but its record has not run"
-        for parent_id in node.parents:
-            assert job_id in self.nodes[parent_id].record.successors
-        if node.status is Status.DONE:
-            for successor_id in record.successors:
-                assert self.nodes[successor_id].status is Status.DONE, f"{record} done before {successor_id}"
-        if node.status is Status.RAN:
-            assert 0 <= node.phase < len(record.phases)
-            for earlier in record.phases[: node.phase]:
-                for successor_id in earlier:
-                    assert self.nodes[successor_id].status is Status.DONE
-            current = record.phases[node.phase]
-            not_done = sum(self.nodes[s].status is not Status.DONE for s in current)
-            assert not_done == node.pending, f"{record} pending {node.pending} but {not_done} not done"
-            for later in record.phases[node.phase + 1:]:
-                for successor_id in later:
-                    assert job_id not in self.nodes[successor_id].parents
+        check_state(self)

@@ -5,20 +5,19 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import shutil
 import socket
 import sys
 import uuid
 from types import TracebackType
 from typing import Any
 
-from toil.core import errors, plugins, serialize
+from toil.core import control, deferred, errors, plugins, serialize
 from toil.core.batchsystem import AbstractBatchSystem, BatchJobSpec, BatchSystemSettings
 from toil.core.filestore import FileID
 from toil.core.graph import collect_new_jobs, requirements_for, write_new_jobs
 from toil.core.job import Job
 from toil.core.jobstore import AbstractJobStore, NoSuchBlobError, parse_locator
-from toil.core.leader import Leader, LeaderResult
+from toil.core.leader import Leader, LeaderResult, ServiceLimits
 from toil.core.options import Config
 from toil.core.settings import ROOT_KEY, WorkflowSettings, load_settings, save_settings
 from toil.core.worker import temp_root
@@ -61,6 +60,7 @@ class Toil:
             store = plugins.open_job_store(self._locator)
         except (ValueError, plugins.UnknownPluginError) as e:
             raise errors.ToilConfigError(str(e)) from None
+        store.configure(self.options)
         if self.config.restart:
             store.resume()
         else:
@@ -112,6 +112,7 @@ class Toil:
             work_dir=self.config.work_dir,
             environment=self.config.environment,
             log_level=self.config.log_level,
+            caching=self.config.caching,
             user_paths=_user_paths(),
         )
         new = collect_new_jobs([rootJob])
@@ -140,6 +141,7 @@ class Toil:
         settings.work_dir = self.config.work_dir
         settings.environment = self.config.environment
         settings.log_level = self.config.log_level
+        settings.caching = self.config.caching
         save_settings(store, settings)
         self._open_batch_system()
         return self._run(settings, root_id)
@@ -165,13 +167,18 @@ class Toil:
     def _run(self, settings: WorkflowSettings, root_id: str) -> Any:
         store = self._jobStore
         assert self._batch is not None
+        limits = ServiceLimits(self.config.max_service_jobs, self.config.deadlock_wait,
+                               self.config.deadlock_check_interval)
         leader = Leader(store, settings, self._batch, self._locator, self.config.retry_count,
-                        self.config.max_job_duration)
-        try:
-            result: LeaderResult = leader.run(root_id)
-        finally:
-            # Jobs' scratch space lives under toil-<workflow id> in --workDir; no job runs now.
-            shutil.rmtree(temp_root(settings), ignore_errors=True)
+                        self.config.max_job_duration, services=limits)
+        root = temp_root(settings)
+        # Jobs' scratch space, cache and deferred functions live under toil-<workflow id> in
+        # --workDir. The leader is a member of this machine's arena while it runs, so no worker
+        # cleans up under it; the last member to leave (normally the leader) cleans up.
+        with deferred.membership(root):
+            deferred.run_orphans(root)  # left by workers killed in an earlier run
+            with control.leader_session(self.config, store, settings):  # toil kill, --stats, logs
+                result: LeaderResult = leader.run(root_id)
         if not result.success:
             raise errors.FailedJobsException(self._locator, result.failed, stuck=result.stuck)
         logger.info("Finished the workflow in %s", self._locator)

@@ -15,7 +15,7 @@ import traceback
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from toil.core import plugins, serialize
+from toil.core import deferred, logs, plugins, serialize
 from toil.core.description import JobDescription
 from toil.core.filestore import FileStore
 from toil.core.graph import collect_new_jobs, write_new_jobs
@@ -26,7 +26,7 @@ from toil.core.settings import WorkflowSettings, load_settings
 logger = logging.getLogger(__name__)
 
 ERROR_MARKER = "TOIL_JOB_ERROR: "
-LOG_TAIL_BYTES = 64 * 1024
+LOG_TAIL_BYTES = 64000  # Toil's default --maxLogFileSize (62.5 KiB)
 
 _workflows: dict[str, tuple[AbstractJobStore, WorkflowSettings]] = {}
 
@@ -62,9 +62,15 @@ class Outcome:
 def run_job(store: AbstractJobStore, settings: WorkflowSettings, record: JobDescription) -> None:
     """Run one job and commit it; on any exception nothing of the attempt is kept."""
     job: Job = serialize.loads(store.get("bodies", record.job_id), serialize.ResultReader(_result_reader(store)))
-    file_store = FileStore(store, record.job_id, temp_root(settings))
+    file_store = FileStore(store, record.job_id, temp_root(settings), disk=record.requirements.disk,
+                           job_name=record.name, caching=settings.caching)
     try:
-        value = job._run_body(file_store)
+        if record.kind == "service":
+            from toil.core.services import run_service
+
+            value = run_service(job, store, file_store)  # type: ignore[arg-type]
+        else:
+            value = job._run_body(file_store)
         new = collect_new_jobs(job.getSuccessors(), parent=job)
         write_new_jobs(store, new, settings.defaults, known=lambda job_id: store.has("jobs", job_id))
         result, _ = serialize.dumps(value)
@@ -74,18 +80,32 @@ def run_job(store: AbstractJobStore, settings: WorkflowSettings, record: JobDesc
             record.phases[1] + [follow_on._toil_id for follow_on in job._toil_follow_ons],
             *record.phases[2:],
         ]
+        record.services = _merge_tiers(record.services, [[h._toil_id for h in t] for t in job._toil_services])
         record.ran = True
         record.files_to_delete = file_store.to_delete
+        file_store.check_disk()  # warns, through messages, of disk used beyond the request
         record.messages = file_store.messages
         store.put("jobs", record.job_id, record.to_json())  # the commit
+        file_store.committed()  # caches the files it wrote
     except BaseException:
         for file_id in file_store.written:
             with contextlib.suppress(Exception):
                 store.delete_file(file_id)
         raise
     finally:
+        file_store.run_deferred()  # whether the job succeeded or failed
         file_store.cleanup()
     apply_deletions(store, record)
+
+
+def _merge_tiers(old: list[list[str]], new: list[list[str]]) -> list[list[str]]:
+    merged = [list(tier) for tier in old]
+    for index, tier in enumerate(new):
+        if index < len(merged):
+            merged[index].extend(tier)
+        else:
+            merged.append(list(tier))
+    return merged
 
 
 def _result_reader(store: AbstractJobStore):  # type: ignore[no-untyped-def]
@@ -116,7 +136,7 @@ def chained_successor(
     store: AbstractJobStore, settings: WorkflowSettings, record: JobDescription
 ) -> JobDescription | None:
     """The sole successor a worker chains into after record (whether or not it ran yet)."""
-    if settings.disable_chaining or len(record.successors) != 1:
+    if settings.disable_chaining or len(record.successors) != 1 or record.services:
         return None
     successor = read_record(store, record.successors[0])
     if (
@@ -130,7 +150,9 @@ def chained_successor(
     return successor
 
 
-def run_chain(store: AbstractJobStore, settings: WorkflowSettings, job_id: str) -> Outcome:
+def run_chain(
+    store: AbstractJobStore, settings: WorkflowSettings, job_id: str, reporter: logs.JobReporter = logs.NO_REPORTER
+) -> Outcome:
     """Run a job and then, while allowed, its sole successor; stop at the first failure."""
     outcome = Outcome()
     record: JobDescription | None = read_record(store, job_id)
@@ -139,7 +161,8 @@ def run_chain(store: AbstractJobStore, settings: WorkflowSettings, job_id: str) 
     while record is not None:
         logger.debug("Running job %s", record)
         try:
-            run_job(store, settings, record)
+            with reporter.job(record):  # --stats / --writeLogs (toil.core.logs); a no-op when off
+                run_job(store, settings, record)
         except BaseException as e:  # noqa: BLE001 - a job may raise anything, SystemExit included
             traceback.print_exc()
             outcome.failed = record.job_id
@@ -152,18 +175,22 @@ def run_chain(store: AbstractJobStore, settings: WorkflowSettings, job_id: str) 
 
 
 @contextlib.contextmanager
-def _output_to(path: str, level: str) -> Iterator[None]:
-    """Send this process's stdout, stderr and logging to a file."""
+def _output_to(path: str, level: str, capture: bool = True) -> Iterator[None]:
+    """Send this process's logging, and stdout and stderr unless not ``capture``, to a file."""
     sys.stdout.flush()
     sys.stderr.flush()
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-    os.dup2(fd, 1)
-    os.dup2(fd, 2)
-    os.close(fd)
+    stream = sys.stderr
+    if capture:
+        os.dup2(fd, 1)
+        os.dup2(fd, 2)
+        os.close(fd)
+    else:  # --noStdOutErr: only logging goes to the job's log
+        stream = os.fdopen(fd, "w")
     root = logging.getLogger()
     for handler in list(root.handlers):
         root.removeHandler(handler)
-    handler = logging.StreamHandler(sys.stderr)
+    handler = logging.StreamHandler(stream)
     handler.setFormatter(logging.Formatter("[%(asctime)s] [%(levelname).1s] [%(name)s] %(message)s"))
     root.addHandler(handler)
     root.setLevel(logging.CRITICAL + 10 if level == "OFF" else getattr(logging, level, logging.INFO))
@@ -172,14 +199,19 @@ def _output_to(path: str, level: str) -> Iterator[None]:
     finally:
         sys.stdout.flush()
         sys.stderr.flush()
+        if stream is not sys.stderr:
+            root.removeHandler(handler)
+            stream.close()
 
 
-def keep_failure_log(store: AbstractJobStore, job_id: str, log_path: str) -> None:
+def keep_failure_log(store: AbstractJobStore, job_id: str, log_path: str, limit: int = LOG_TAIL_BYTES) -> None:
+    """Keep the log's last ``limit`` bytes (first ``-limit`` when negative, all when 0) for the leader."""
     try:
         with open(log_path, "rb") as f:
-            f.seek(0, os.SEEK_END)
-            f.seek(max(0, f.tell() - LOG_TAIL_BYTES))
-            store.put("logs", job_id, f.read())
+            if limit > 0:
+                f.seek(0, os.SEEK_END)
+                f.seek(max(0, f.tell() - limit))
+            store.put("logs", job_id, f.read(-limit if limit < 0 else -1))
     except OSError:
         pass
 
@@ -196,14 +228,18 @@ def main(argv: list[str]) -> int:
         print(f"_toil_worker: cannot open the job store {locator}: {e}", file=sys.stderr)
         return 1
     root = temp_root(settings)
-    os.makedirs(root, exist_ok=True)
-    log_path = os.path.join(root, f"worker-{job_id}-{os.getpid()}.log")
-    with _output_to(log_path, settings.log_level):
-        outcome = run_chain(store, settings, job_id)
-    if outcome.failed is not None:
-        keep_failure_log(store, outcome.failed, log_path)
-    with contextlib.suppress(OSError):
-        os.unlink(log_path)
+    # A member of the machine's arena while running: the last worker out cleans the node.
+    with deferred.membership(root):
+        log_path = os.path.join(root, f"worker-{job_id}-{os.getpid()}.log")
+        reporter = logs.worker_reporter(store, log_path, job_id)  # what the leader asked us to report
+        with _output_to(log_path, settings.log_level, reporter.capture):
+            deferred.run_orphans(root)  # deferred functions of workers that were killed
+            outcome = run_chain(store, settings, job_id, reporter)
+        if outcome.failed is not None:
+            reporter.note_failure(f"{ERROR_MARKER}{outcome.error}")
+            keep_failure_log(store, outcome.failed, log_path, reporter.max_log_file_size)
+        with contextlib.suppress(OSError):
+            os.unlink(log_path)
     return 0 if outcome.failed is None else 1
 
 

@@ -28,3 +28,18 @@ def fail(argv: list[str]) -> int:
 def has_module(argv: list[str]) -> int:
     """Exit 0 when the module argv[0] is already imported in this process, else 1."""
     return 0 if argv[0] in sys.modules else 1
+
+
+def disturb(argv: list[str]) -> int:
+    """Record pid, cwd and HELPER_VALUE to argv[0], then change cwd and the environment; exit argv[1]."""
+    path, code = argv[0], int(argv[1])
+    with open(path, "w") as handle:
+        handle.write(f"{os.getpid()} {os.getcwd()} {os.environ.get('HELPER_VALUE', '-')}\n")
+    os.chdir("/")
+    os.environ["HELPER_VALUE"] = "changed-by-a-job"
+    if len(argv) > 2 and argv[2] == "thread":
+        import threading
+        import time
+
+        threading.Thread(target=time.sleep, args=(30,), daemon=True).start()
+    return code

@@ -213,3 +213,44 @@ class TestSingleMachine(BatchSystemHarness):
         finally:
             leader.kill()
             leader.wait()
+
+
+class TestWarmRunners(BatchSystemHarness):
+    """In-process jobs run one after another in reused runners that are put back between jobs."""
+
+    def runners(self, tmp_path: Path, reuse: bool) -> SingleMachineBatchSystem:
+        commands = {**HELPERS, "_disturb": "tests.unit.batch.inprocess_helper:disturb"}
+        system = SingleMachineBatchSystem(settings(tmp_path, 1, 4 * GIB), in_process_commands=commands,
+                                          reuse_workers=reuse)
+        self._systems.append(system)
+        return system
+
+    def run_in_turn(self, system: SingleMachineBatchSystem, tmp_path: Path, codes: list[int],
+                    extra: str = "") -> list[list[str]]:
+        seen = []
+        for i, code in enumerate(codes):
+            batch_id = system.issueBatchJob(spec(f"_disturb '{tmp_path}/{i}.out' {code} {extra}", cores=1))
+            assert self.collect(system, 1)[batch_id].exitStatus == code
+            seen.append((tmp_path / f"{i}.out").read_text().split())
+        return seen
+
+    def test_jobs_reuse_a_runner_and_never_see_each_others_changes(self, tmp_path: Path) -> None:
+        system = self.runners(tmp_path, reuse=True)
+        seen = self.run_in_turn(system, tmp_path, [0] * 5)
+        assert len({pid for pid, _, _ in seen}) == 1, "one warm runner served every job"
+        assert all(cwd == os.getcwd() and value == "-" for _, cwd, value in seen), seen
+
+    def test_a_failed_job_retires_its_runner(self, tmp_path: Path) -> None:
+        system = self.runners(tmp_path, reuse=True)
+        seen = self.run_in_turn(system, tmp_path, [0, 3, 0])
+        assert seen[0][0] == seen[1][0] != seen[2][0]
+
+    def test_a_job_that_leaves_a_thread_retires_its_runner(self, tmp_path: Path) -> None:
+        system = self.runners(tmp_path, reuse=True)
+        seen = self.run_in_turn(system, tmp_path, [0, 0], extra="thread")
+        assert seen[0][0] != seen[1][0]
+
+    def test_without_reuse_every_job_gets_a_fresh_process(self, tmp_path: Path) -> None:
+        system = self.runners(tmp_path, reuse=False)
+        seen = self.run_in_turn(system, tmp_path, [0] * 3)
+        assert len({pid for pid, _, _ in seen}) == 3

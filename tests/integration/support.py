@@ -1,0 +1,43 @@
+"""Running test scripts the way a user runs a workflow script."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+SCRIPTS = Path(__file__).parent / "scripts"
+REPO = Path(__file__).resolve().parents[2]
+EXAMPLES = REPO / "examples"
+
+
+def script_command(script: Path | str, *args: object, env: dict[str, str] | None = None,
+                   ) -> tuple[list[str], dict[str, str]]:
+    """The command line and environment that run a script with this checkout of toil first on the path."""
+    path = Path(script) if os.path.isabs(script) else SCRIPTS / script
+    environment = dict(os.environ)
+    environment["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), environment.get("PYTHONPATH")]))
+    environment.update(env or {})
+    return [sys.executable, str(path), *map(str, args)], environment
+
+
+def run_script(script: Path | str, *args: object, cwd: Path, timeout: float = 60,
+               env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """Run a script as a user would and wait for it."""
+    command, environment = script_command(script, *args, env=env)
+    return subprocess.run(command, cwd=cwd, env=environment, capture_output=True, text=True, timeout=timeout,
+                          check=False)
+
+
+def result_of(proc: subprocess.CompletedProcess[str]) -> str:
+    """The text after ``RESULT `` in the script's output; fail with its stderr when missing."""
+    assert proc.returncode == 0, f"exit {proc.returncode}\nstdout:\n{proc.stdout}\nstderr:\n{proc.stderr}"
+    lines = [line for line in proc.stdout.splitlines() if line.startswith("RESULT")]
+    assert len(lines) == 1, f"expected one RESULT line\nstdout:\n{proc.stdout}\nstderr:\n{proc.stderr}"
+    return lines[0][len("RESULT"):].strip()
+
+
+def json_result(proc: subprocess.CompletedProcess[str]) -> object:
+    return json.loads(result_of(proc))
