@@ -22,6 +22,7 @@ BATCH_SYSTEM_ALIASES: dict[str, str] = {
 
 JOB_STORES: dict[str, str] = {
     "file": "toil.stores.file:FileJobStore",
+    "aws": "toil.stores.s3:S3JobStore",
 }
 
 
@@ -58,10 +59,6 @@ def job_store_class(kind: str) -> Any:
     for ep in entry_points(group="toil.job_stores"):
         if ep.name == kind:
             return ep.load()
-    if kind == "aws":
-        raise UnknownPluginError(
-            "The S3 job store (aws:REGION:NAME) is not available yet in this version; use a file: job store."
-        )
     raise UnknownPluginError(f"Unknown job store kind '{kind}'.")
 
 

@@ -1,7 +1,7 @@
 """URL access for importing inputs into a job store and exporting outputs out of it.
 
 One registry maps a URL scheme to an implementation of ``URLAccess``. Built in: ``file``
-(``file://`` URLs and plain paths) and ``http``/``https`` (read-only).
+(``file://`` URLs and plain paths), ``http``/``https`` (read-only) and ``s3``.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ import abc
 import builtins
 import contextlib
 import http.client
+import importlib
 import os
 import posixpath
 import re
@@ -225,10 +226,19 @@ URL_ACCESS: dict[str, URLAccess] = {
     "https": HTTPURLAccess(),
 }
 
+#: Schemes whose implementation is loaded on first use (module:class), keeping their
+#: SDKs (boto3 for s3) out of processes that never see such a URL.
+LAZY_URL_ACCESS: dict[str, str] = {
+    "s3": "toil.stores.s3_urls:S3URLAccess",
+}
+
 
 def access_for(url: str) -> URLAccess:
     """Return the implementation for the URL's scheme."""
     scheme = url_scheme(url)
+    if scheme not in URL_ACCESS and scheme in LAZY_URL_ACCESS:
+        module, _, name = LAZY_URL_ACCESS[scheme].partition(":")
+        URL_ACCESS[scheme] = getattr(importlib.import_module(module), name)()
     try:
         return URL_ACCESS[scheme]
     except KeyError:

@@ -164,7 +164,7 @@ def test_unreachable_http_server(store: FileJobStore) -> None:
         import_url(store, "http://127.0.0.1:9/nothing")
 
 
-@pytest.mark.parametrize("url", ["ftpx://host/file.txt", "s3://bucket/key", "gs://b/k"])
+@pytest.mark.parametrize("url", ["ftpx://host/file.txt", "ftp://host/file.txt", "gs://b/k"])
 def test_unsupported_schemes(store: FileJobStore, url: str) -> None:
     scheme = url.split(":", 1)[0]
     with pytest.raises(UnsupportedURLError) as info:
