@@ -69,3 +69,18 @@ clean:
 	rm -rf build dist *.egg-info .mypy_cache .ruff_cache .pytest_cache .import_linter_cache .hypothesis
 	rm -rf demo-jobstore demo-sort-store fileToSort.txt sortedFile.txt
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
+
+# Benchmarks against Toil 9.6, cwltool and miniwdl: benchmarks/bench.py writes benchmarks/RESULTS.md.
+# The peers' virtual environments are built once under BENCH_CACHE and reused. Runs are recorded as
+# they finish, so an interrupted `make bench` resumes. Select with WORKLOADS=a,b SYSTEMS=x,y REPS=N;
+# QUICK=1 is a smoke test at small N (writes benchmarks/RESULTS-quick.md); BENCH_ARGS passes more
+# (--fresh, --retry-failed, --list, --report-only ...). The CWL conformance suite is long: opt-in.
+BENCH_CACHE ?= $(HOME)/.cache/toil-bench
+.PHONY: bench bench-conformance
+bench:
+	$(PYTHON) benchmarks/bench.py --cache "$(BENCH_CACHE)" $(if $(QUICK),--quick) \
+		$(if $(WORKLOADS),--workloads $(WORKLOADS)) $(if $(SYSTEMS),--systems $(SYSTEMS)) \
+		$(if $(REPS),--reps $(REPS)) $(BENCH_ARGS)
+
+bench-conformance:
+	$(MAKE) bench WORKLOADS=cwl-conformance
