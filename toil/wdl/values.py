@@ -88,20 +88,28 @@ def add_prefix(data: EnvData, prefix: str) -> EnvData:
     return {f"{prefix}.{name}": value for name, value in data.items()}
 
 
-def map_files(data: Encoded, change: Callable[[str], str | None]) -> Encoded:
-    """Rewrite every File path in an encoded value; ``None`` from change makes the file null."""
+PathChange = Callable[[str], "str | None"]
+
+
+def map_files(data: Encoded, change: PathChange, change_dir: PathChange | None = None) -> Encoded:
+    """Rewrite every File (and Directory) path in an encoded value; ``None`` makes it null.
+
+    Directories go through change_dir when it is given, else through change.
+    """
     kind = data[0]
     if kind in ("File", "Directory"):
-        new = change(data[1])
+        new = (change_dir or change)(data[1]) if kind == "Directory" else change(data[1])
         return ("Null",) if new is None else (kind, new)
     if kind == "Array":
-        return ("Array", data[1], [map_files(item, change) for item in data[2]])
+        return ("Array", data[1], [map_files(item, change, change_dir) for item in data[2]])
     if kind == "Map":
-        return ("Map", data[1], [(map_files(k, change), map_files(v, change)) for k, v in data[2]])
+        return ("Map", data[1], [(map_files(k, change, change_dir), map_files(v, change, change_dir))
+                                 for k, v in data[2]])
     if kind == "Pair":
-        return ("Pair", data[1], data[2], map_files(data[3], change), map_files(data[4], change))
+        return ("Pair", data[1], data[2], map_files(data[3], change, change_dir),
+                map_files(data[4], change, change_dir))
     if kind == "Struct":
-        return ("Struct", data[1], {k: map_files(v, change) for k, v in data[2].items()})
+        return ("Struct", data[1], {k: map_files(v, change, change_dir) for k, v in data[2].items()})
     return data
 
 

@@ -1,0 +1,1 @@
+"""Our harness for the WDL conformance suite (data in ../shared/conformance/wdl)."""

@@ -1,0 +1,68 @@
+"""Task runtime sections to job requirements and behaviour."""
+
+from __future__ import annotations
+
+import pytest
+
+from toil.wdl import runtime
+
+GIB = 1024**3
+
+
+@pytest.mark.parametrize(
+    ("spec", "expected"),
+    [
+        ("local-disk 10 SSD", 10 * GIB),
+        ("local-disk 10 HDD, /mnt/data 5 SSD", 15 * GIB),
+        ("/mnt 2 LOCAL", 2 * GIB),
+        ("10 GiB", 10 * GIB),
+        ("3 GB", 3 * 1000**3),
+        (4, 4 * GIB),
+        (["local-disk 1 SSD", "/b 1 HDD"], 2 * GIB),
+        (None, None),
+    ],
+)
+def test_parse_disks(spec: object, expected: int | None) -> None:
+    assert runtime.parse_disks(spec) == expected
+
+
+def test_parse_disks_refuses_a_spec_without_size() -> None:
+    with pytest.raises(runtime.RuntimeValueError):
+        runtime.parse_disks("local-disk SSD")
+
+
+def test_memory_and_cores() -> None:
+    assert runtime.parse_memory("2 GiB") == 2 * GIB
+    assert runtime.parse_memory("100 MB") == 100 * 1000**2
+    assert runtime.parse_memory(1024) == 1024
+    assert runtime.parse_cores("2") == 2.0
+    with pytest.raises(runtime.RuntimeValueError):
+        runtime.parse_memory("lots")
+
+
+def test_requirements_are_clamped_to_limits() -> None:
+    found = runtime.requirements({"cpu": 8, "memory": "64 GiB", "disks": "local-disk 1 SSD", "preemptible": 2},
+                                 {"cores": 2.0, "memory": 4 * GIB, "disk": None})
+    assert found == {"cores": 2.0, "memory": 4 * GIB, "disk": GIB, "preemptible": True}
+
+
+def test_gpu_becomes_an_accelerator() -> None:
+    assert runtime.requirements({"gpu": True})["accelerators"] == [{"kind": "gpu", "count": 1}]
+    assert "accelerators" not in runtime.requirements({"gpu": False})
+
+
+def test_return_codes_and_retries() -> None:
+    assert runtime.return_codes({}) == {0}
+    assert runtime.return_codes({"returnCodes": "*"}) is None
+    assert runtime.return_codes({"returnCodes": [0, 1]}) == {0, 1}
+    assert runtime.return_codes({"returnCodes": 3}) == {3}
+    assert runtime.max_retries({"maxRetries": 2}) == 2
+    assert runtime.max_retries({}) == 0
+
+
+def test_image_and_engine_choice() -> None:
+    assert runtime.image({"docker": "ubuntu:22.04"}) == "ubuntu:22.04"
+    assert runtime.image({"container": ["a", "b"]}) == "a"
+    assert runtime.image({}) is None
+    assert runtime.choose_engine("none", "ubuntu") is None
+    assert runtime.choose_engine("auto", None) is None

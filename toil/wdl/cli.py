@@ -1,0 +1,205 @@
+"""``toil-wdl-runner [options] WDL [INPUTS]``: run a WDL workflow on the core."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import shutil
+import sys
+import tempfile
+import uuid
+from typing import Any
+
+import WDL
+
+from toil.core import errors
+from toil.core.options import add_toil_options
+from toil.core.toil import Toil
+from toil.wdl import values
+from toil.wdl.calls import WorkflowJob
+from toil.wdl.checks import check_no_compound_to_string
+from toil.wdl.files import Exporter, file_uri
+from toil.wdl.inputs import bind_inputs, import_inputs, read_inputs, target_of
+from toil.wdl.load import WdlError, cache_document, find_documents, lint_errors, load_document
+from toil.wdl.load import bundle_bytes as make_bundle
+from toil.wdl.runtime import engine_present, first_engine, host_limits, names_image
+from toil.wdl.single_task import TaskWorkflowJob
+from toil.wdl.translate import Where
+
+logger = logging.getLogger(__name__)
+PROG = "toil-wdl-runner"
+HANDLED: tuple[type[BaseException], ...] = (WdlError, *errors.USER_ERRORS, WDL.Error.RuntimeError, OSError)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=PROG, description="Run a WDL workflow (draft-2, 1.0, 1.1) with Toil.")
+    parser.add_argument("wdl_uri", metavar="WDL", help="The WDL document to run.")
+    parser.add_argument("inputs_uri", metavar="INPUTS", nargs="?", default=None,
+                        help="Inputs: a JSON file, '-' for standard input, or inline JSON.")
+    group = parser.add_argument_group("WDL")
+    group.add_argument("-i", "--input", "--inputs", dest="input_option", default=None,
+                       help="Inputs (same forms as INPUTS).")
+    group.add_argument("-o", "--outputDirectory", "--output-directory", dest="output_directory", default=None,
+                       help="Directory for output files (default: a new wdl-out-* directory here).")
+    group.add_argument("-m", "--outputFile", "--output-file", dest="output_file", default=None,
+                       help="Also write the output JSON to this file.")
+    group.add_argument("--outputDialect", "--output-dialect", dest="output_dialect", default="cromwell",
+                       choices=["cromwell", "miniwdl"], help="Shape of the output JSON (default cromwell).")
+    group.add_argument("--container", default="auto", choices=["docker", "podman", "singularity", "none", "auto"],
+                       help="Where tasks run: an engine, the host (none), or auto (an engine if one is "
+                            "installed and the task names an image, else the host).")
+    group.add_argument("--allCallOutputs", "--all-call-outputs", dest="all_call_outputs", action="store_true",
+                       help="Also output every call's outputs.")
+    group.add_argument("--strict", action="store_true", help="Treat miniwdl's lint warnings as errors.")
+    group.add_argument("--referenceInputs", "--reference-inputs", dest="reference_inputs", action="store_true",
+                       help="Read input files where they are instead of copying them into the job store.")
+    group.add_argument("--noCheckQuant", dest="check_quant", action="store_false",
+                       help="Relax the type checker's optional-quantifier checks (miniwdl --no-quant-check).")
+    add_toil_options(parser, jobstore_as_flag=True)
+    # WDL tasks retry by their own runtime.maxRetries; the core retries only when asked.
+    parser.set_defaults(retryCount=0)
+    return parser
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = build_parser()
+    options = parser.parse_args(argv)
+    if options.input_option is not None and options.inputs_uri is not None:
+        parser.error("give the inputs either as INPUTS or with -i, not both")
+    options.inputs = options.input_option if options.input_option is not None else options.inputs_uri
+    return options
+
+
+def main(argv: list[str] | None = None) -> int:
+    options = parse_args(argv)
+    debug = (options.logLevel or "").upper() == "DEBUG"
+    if not debug:
+        quiet_core_failures()
+    try:
+        code = run(options)
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        code = 130
+    except HANDLED as e:
+        if debug:
+            logger.exception("toil-wdl-runner failed")
+        print(f"{PROG}: error: {one_line(e)}", file=sys.stderr)
+        code = 1
+    sys.exit(code)
+
+
+class QuietFailures(logging.Filter):
+    """Without --logDebug, keep the leader's failure reports out of the way of our one error line."""
+
+    REPORTS = ("Job %s failed", "Local job %s failed", "Log of the failed job")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.exc_info = None
+        record.exc_text = None
+        return not str(record.msg).startswith(self.REPORTS)
+
+
+def quiet_core_failures() -> None:
+    for name in ("toil.core.leader", "toil.core.worker", "toil.core.toil"):
+        logging.getLogger(name).addFilter(QuietFailures())
+
+
+def one_line(error: BaseException) -> str:
+    if isinstance(error, errors.FailedJobsException) and error.failed_jobs:
+        first = error.failed_jobs[0]
+        reason = first.reason.split(": ", 1)[1] if first.reason.startswith(("Wdl", "TaskFailed")) else first.reason
+        return f"{reason} (job store kept in {error.jobStoreLocator} for --restart)"
+    return " ".join(str(error).split("\n")[0:1]) or type(error).__name__
+
+
+def run(options: argparse.Namespace) -> int:
+    """Run with the given job store, or a fresh temporary one removed unless kept for --restart."""
+    if options.jobStore is not None:
+        return run_in_store(options)
+    if options.restart:
+        raise WdlError("--restart needs the --jobStore of the run to resume")
+    scratch = tempfile.mkdtemp(prefix="toil-wdl-")
+    options.jobStore = os.path.join(scratch, "jobstore")
+    try:
+        return run_in_store(options)
+    finally:
+        if not os.path.exists(options.jobStore):  # cleaned after success, or never made
+            shutil.rmtree(scratch, ignore_errors=True)
+
+
+def run_in_store(options: argparse.Namespace) -> int:
+    if options.container not in ("auto", "none") and not engine_present(options.container):
+        raise WdlError(f"--container {options.container}: {options.container} is not installed or not running here "
+                       "(use --container none to run tasks on the host)")
+    doc = load_document(options.wdl_uri, check_quant=options.check_quant)
+    check_no_compound_to_string(doc)
+    if options.strict:
+        findings = lint_errors(doc)
+        if findings:
+            raise WdlError(f"{findings[0]} (--strict; {len(findings)} lint findings)")
+    target = target_of(doc)
+    bound, base = None, os.getcwd()
+    if not options.restart:  # a resumed workflow keeps the inputs it started with
+        data, base = read_inputs(options.inputs)
+        bound = bind_inputs(doc, data)
+    outputs = execute(options, doc, bound, base)
+    document = render_outputs(options, target.name, outputs)
+    text = json.dumps(document, indent=2)
+    print(text)
+    if options.output_file:
+        with open(options.output_file, "w") as handle:
+            handle.write(text + "\n")
+    return 0
+
+
+def job_options(options: argparse.Namespace, doc: WDL.Tree.Document) -> dict[str, Any]:
+    container = options.container
+    if container == "auto":  # decide once here rather than probing engines in every task
+        tasks = [task for document in find_documents(doc) for task in document.tasks]
+        container = (first_engine() if names_image(tasks) else None) or "none"
+    found: dict[str, Any] = {"container": container, "all_call_outputs": options.all_call_outputs}
+    if (options.batchSystem or "single_machine") == "single_machine":
+        found["limits"] = host_limits(vars(options))
+    return found
+
+
+def execute(options: argparse.Namespace, doc: WDL.Tree.Document, bound: Any, base: str) -> dict[str, Any]:
+    """Run (or resume) the workflow; return its outputs with files exported to the output directory."""
+    options.output_directory = os.path.abspath(
+        options.output_directory or os.path.join(os.getcwd(), f"wdl-out-{uuid.uuid4().hex[:8]}"))
+    with Toil(options) as toil:
+        if options.restart:
+            encoded = toil.restart()
+        else:
+            encoded = toil.start(root_job(toil, options, doc, bound, base))
+        os.makedirs(options.output_directory, exist_ok=True)
+        exporter = Exporter(toil, options.output_directory)
+        return {name: values.decode(values.map_files(value, exporter.export, exporter.export_dir)).json
+                for name, value in encoded.items()}
+
+
+def root_job(toil: Toil, options: argparse.Namespace, doc: WDL.Tree.Document, bound: Any, base: str) -> Any:
+    with tempfile.TemporaryDirectory() as scratch:
+        path = os.path.join(scratch, "bundle.json")
+        with open(path, "wb") as handle:
+            handle.write(make_bundle(doc, options.check_quant))
+        bundle = file_uri(str(toil.importFile(path)), "bundle.json")
+    cache_document(bundle, doc)
+    inputs = import_inputs(bound, base, toil.importFile, reference=options.reference_inputs)
+    where = Where(bundle, doc.pos.abspath, job_options(options, doc))
+    if doc.workflow is None:
+        return TaskWorkflowJob(where, target_of(doc).name, inputs)
+    return WorkflowJob(where, inputs, label=doc.workflow.name)
+
+
+def render_outputs(options: argparse.Namespace, name: str, outputs: dict[str, Any]) -> dict[str, Any]:
+    named = {f"{name}.{key}": value for key, value in outputs.items()}
+    if options.output_dialect == "miniwdl":
+        return {"outputs": named, "dir": options.output_directory}
+    return named
+
+
+if __name__ == "__main__":
+    main()

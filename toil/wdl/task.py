@@ -1,0 +1,175 @@
+"""A WDL task call as a batch job: localize inputs, render the command, run it, collect outputs."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import shutil
+import subprocess
+from typing import Any
+
+import WDL
+from WDL import _util as wdl_util
+
+from toil.core.job import Job
+from toil.wdl import runtime, values
+from toil.wdl.dirs import fetch_directory, store_directory
+from toil.wdl.evaluate import WdlRuntimeError, eval_decl, eval_decls, eval_expr
+from toil.wdl.files import Downloader, is_job_store_file, is_url, upload
+from toil.wdl.load import document_for, find_task
+from toil.wdl.stdlib import TaskOutputStdLib, TaskStdLib
+from toil.wdl.values import EnvData
+
+logger = logging.getLogger(__name__)
+STDERR_TAIL_LINES = 5
+
+
+class TaskFailed(WdlRuntimeError):
+    """The task's command exited with a status its returnCodes do not accept."""
+
+
+class TaskJob(Job):
+    """Run one task call on a worker; return the call's outputs as ``call.name`` bindings."""
+
+    def __init__(self, bundle: str, doc_path: str, task_name: str, call_name: str, inputs: EnvData,
+                 options: dict[str, Any], prefix: bool = True, **requirements: Any) -> None:
+        super().__init__(unitName=call_name, displayName=call_name, **requirements)
+        self.bundle = bundle
+        self.doc_path = doc_path
+        self.task_name = task_name
+        self.call_name = call_name
+        self.inputs = inputs
+        self.options = options
+        self.prefix = prefix
+        self.work_dir = ""  # set while running: the root output files and directories are grouped by
+
+    def run(self, fileStore: Any) -> EnvData:
+        task = find_task(document_for(fileStore, self.bundle), self.doc_path, self.task_name)
+        version = task.effective_wdl_version
+        task_dir = os.path.join(fileStore.getLocalTempDir(), "task")
+        work_dir = os.path.join(task_dir, "work")
+        os.makedirs(work_dir)
+        downloader = Downloader(fileStore, os.path.join(task_dir, "inputs"))
+        inputs = {name: localize_encoded(downloader, value) for name, value in self.inputs.items()}
+        stdlib = TaskStdLib(version, downloader, work_dir, os.path.join(task_dir, "write"))
+        env = eval_decls(list(task.inputs or []) + list(task.postinputs), WDL.Env.Bindings(), inputs, stdlib,
+                         after=lambda decl, value: localize_value(downloader, value))
+        settings = {key: runtime.plain(eval_expr(expr, env, stdlib)) for key, expr in task.runtime.items()}
+        command = eval_expr(task.command, env, stdlib).value
+        self._execute(task_dir, wdl_util.strip_leading_whitespace(command)[1], settings)
+        out_lib = TaskOutputStdLib(version, downloader, work_dir, os.path.join(task_dir, "write"), task_dir)
+        self.work_dir = work_dir
+        outputs = self._outputs(task, env, out_lib, work_dir, downloader)
+        return values.add_prefix(outputs, self.call_name) if self.prefix else outputs
+
+    # -- running the command ----------------------------------------------------------------
+    def _execute(self, task_dir: str, command: str, settings: dict[str, Any]) -> None:
+        script = os.path.join(task_dir, "command")
+        with open(script, "w") as handle:
+            handle.write(command)
+        accepted = runtime.return_codes(settings)
+        engine = runtime.choose_engine(self.options.get("container", "auto"), runtime.image(settings))
+        tries = runtime.max_retries(settings) + 1
+        for attempt in range(1, tries + 1):
+            status = self._run_once(task_dir, script, settings, engine)
+            if accepted is None or status in accepted:
+                return
+            tail = stderr_tail(os.path.join(task_dir, "stderr.txt"))
+            message = f"task {self.call_name} ({self.task_name}) failed: command exited with status {status}"
+            if tail:
+                message += f"; stderr tail: {tail}"
+            if attempt < tries:
+                self.log(f"{message}; retrying (maxRetries)", logging.WARNING)
+                work_dir = os.path.join(task_dir, "work")
+                shutil.rmtree(work_dir, ignore_errors=True)  # each attempt starts from an empty directory
+                os.makedirs(work_dir)
+                continue
+            raise TaskFailed(message)
+
+    def _run_once(self, task_dir: str, script: str, settings: dict[str, Any], engine: str | None) -> int:
+        work_dir = os.path.join(task_dir, "work")
+        if engine is None:
+            argv = ["bash", script]
+        else:
+            argv = runtime.container_argv(engine, str(runtime.image(settings)), task_dir, script)
+        environment = dict(os.environ)
+        environment["HOME"] = work_dir
+        environment["TMPDIR"] = os.path.join(task_dir, "tmp")
+        os.makedirs(environment["TMPDIR"], exist_ok=True)
+        with open(os.path.join(task_dir, "stdout.txt"), "wb") as out, \
+                open(os.path.join(task_dir, "stderr.txt"), "wb") as err:
+            completed = subprocess.run(argv, cwd=work_dir, stdin=subprocess.DEVNULL, stdout=out, stderr=err,
+                                       env=environment, start_new_session=True)
+        return completed.returncode
+
+    # -- outputs ----------------------------------------------------------------------------
+    def _outputs(self, task: WDL.Tree.Task, env: WDL.Env.Bindings, stdlib: TaskOutputStdLib, work_dir: str,
+                 downloader: Downloader) -> EnvData:
+        result: EnvData = {}
+        for decl in task.outputs:
+            value = eval_decl(decl, env, {}, stdlib)
+            keep = functools.partial(existing_output, work_dir=work_dir, optional=decl.type.optional)
+            encoded = values.map_files(values.encode(value), keep)
+            value = values.decode(encoded).coerce(decl.type)
+            env = env.bind(decl.name, value)
+            result[decl.name] = values.map_files(values.encode(value), lambda p: self._store(p, downloader),
+                                                 lambda p: self._store_dir(p, downloader))
+        return result
+
+    def _store(self, path: str, downloader: Downloader) -> str:
+        if path in downloader.uris:
+            return downloader.uris[path]  # an input passed through: keep its stored copy
+        return upload(self.fileStore, path, self.work_dir)
+
+    def _store_dir(self, path: str, downloader: Downloader) -> str:
+        path = path.rstrip("/")
+        if path in downloader.uris:
+            return downloader.uris[path]
+        return store_directory(path, lambda local: upload(self.fileStore, local, self.work_dir),
+                               self.fileStore.writeGlobalFile, self.work_dir)
+
+
+def localize_encoded(downloader: Downloader, data: values.Encoded) -> values.Encoded:
+    return values.map_files(data, lambda p: localize(downloader, p), lambda p: localize_dir(downloader, p))
+
+
+def localize_dir(downloader: Downloader, path: str) -> str:
+    return fetch_directory(downloader, path) if is_job_store_file(path) else path
+
+
+def localize(downloader: Downloader, path: str) -> str:
+    if is_job_store_file(path):
+        return downloader.fetch(path)
+    if is_url(path):
+        return downloader.fetch_url(path)
+    return path
+
+
+def localize_value(downloader: Downloader, value: WDL.Value.Base) -> WDL.Value.Base:
+    """Fetch files a declaration produced (a default naming a stored file, a URL)."""
+    encoded = values.encode(value)
+    if not values.files_in(encoded):
+        return value
+    return values.decode(localize_encoded(downloader, encoded)).coerce(value.type)
+
+
+def existing_output(path: str, work_dir: str, optional: bool) -> str | None:
+    """The absolute path of an output file; None for a missing optional one."""
+    absolute = path if os.path.isabs(path) else os.path.join(work_dir, path)
+    if os.path.exists(absolute):
+        return absolute
+    if optional:
+        return None
+    raise WdlRuntimeError(f"output file not found: {path}")
+
+
+def stderr_tail(path: str) -> str:
+    try:
+        with open(path, "rb") as handle:
+            handle.seek(0, os.SEEK_END)
+            handle.seek(max(0, handle.tell() - 4096))
+            lines = handle.read().decode(errors="replace").splitlines()
+    except OSError:
+        return ""
+    return " | ".join(line.strip() for line in lines[-STDERR_TAIL_LINES:] if line.strip())
