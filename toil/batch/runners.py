@@ -14,18 +14,21 @@ from __future__ import annotations
 
 import contextlib
 import os
+import selectors
 import signal
 import socket
 import sys
 import threading
+import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
-from toil.batch.zygote_io import FrameReader, encode
+from toil.batch.child import InProcessFunction, call_in_process, flush_stdio, load_function, prepare_child
+from toil.batch.zygote_io import FrameReader, Message, encode
 
-InProcessFunction = Callable[[list[str]], int]
+EnvChange = tuple[dict[str, str], list[str], str | None]  # variables to set, names to unset, cwd
 MAX_JOBS = 500
 
 
@@ -123,3 +126,118 @@ def _left_clean() -> bool:
             return not handle.read().strip()
     except OSError:
         return False
+
+
+class RunnerPool:
+    """The zygote's side of its runners: hand jobs out, hear back, replace the broken.
+
+    Mixed into the zygote, whose selector, job table and reply channel it shares.
+    """
+
+    _selector: selectors.DefaultSelector
+    _pids: dict[int, int]
+    _functions: dict[str, InProcessFunction]
+    _runners: dict[int, Runner]
+    _runner_fds: dict[int, Runner]
+    _idle: list[Runner]
+
+    def _send(self, message: Message) -> None:
+        raise NotImplementedError
+
+    def _zygote_fds(self) -> list[int]:
+        raise NotImplementedError
+
+    def _run_in_runner(
+        self, batch_id: int, call: tuple[InProcessFunction | None, str, list[str]], env: EnvChange
+    ) -> bool:
+        """Hand an in-process job to an idle runner (forking one if none is idle)."""
+        runner = self._idle.pop() if self._idle else self._spawn_runner()
+        if runner is None:
+            return False
+        _, path, argv = call
+        set_env, unset_env, cwd = env
+        try:
+            runner.sock.sendall(encode((batch_id, path, argv, set_env, unset_env, cwd)))
+        except OSError:
+            self._drop_runner(runner)
+            return False
+        runner.batch_id, runner.started = batch_id, time.monotonic()
+        self._pids[batch_id] = runner.pid
+        return True
+
+    def _spawn_runner(self) -> Runner | None:
+        ours, theirs = socket.socketpair()
+        flush_stdio()
+        zygote_pid = os.getpid()
+        try:
+            pid = os.fork()
+        except OSError:
+            ours.close()
+            theirs.close()
+            return None
+        if pid == 0:
+            code = 1
+            try:
+                ours.close()
+                prepare_child(self._zygote_fds(), zygote_pid)
+                runner_loop(theirs, self._functions, call_in_process, load_function)
+            except BaseException:
+                traceback.print_exc()
+            finally:
+                flush_stdio()
+                os._exit(code)
+        theirs.close()
+        with contextlib.suppress(OSError):
+            os.setpgid(pid, pid)
+        runner = Runner(pid, ours)
+        self._runners[pid] = runner
+        self._runner_fds[ours.fileno()] = runner
+        self._selector.register(ours.fileno(), selectors.EVENT_READ)
+        return runner
+
+    def _on_runner_message(self, runner: Runner) -> None:
+        try:
+            data = runner.sock.recv(1 << 16)
+        except OSError:
+            data = b""
+        if not data:  # it is exiting; its exit is reaped through SIGCHLD
+            self._selector.unregister(runner.sock.fileno())
+            del self._runner_fds[runner.sock.fileno()]
+            return
+        for _, batch_id, code, again in runner.reader.feed(data):
+            if self._pids.get(batch_id) != runner.pid:
+                continue  # killed meanwhile: not reported
+            del self._pids[batch_id]
+            self._send(("exited", batch_id, code, time.monotonic() - runner.started))
+            runner.batch_id = None
+            if again:
+                self._idle.append(runner)
+            else:
+                runner.retiring = True
+
+    def _drain_runner(self, runner: Runner) -> None:
+        if runner.batch_id is None or runner.sock.fileno() not in self._runner_fds:
+            return
+        runner.sock.setblocking(False)
+        with contextlib.suppress(BlockingIOError, OSError):
+            while runner.batch_id is not None and runner.sock.fileno() in self._runner_fds:
+                self._on_runner_message(runner)
+
+    def _drop_runner(self, runner: Runner) -> None:
+        """Forget a runner (dead or killed) and kill whatever its process group still holds."""
+        self._runners.pop(runner.pid, None)
+        if runner in self._idle:
+            self._idle.remove(runner)
+        fd = runner.sock.fileno()
+        if fd in self._runner_fds:
+            self._selector.unregister(fd)
+            del self._runner_fds[fd]
+        runner.sock.close()
+        with contextlib.suppress(OSError):
+            os.killpg(runner.pid, signal.SIGKILL)
+
+    def _kill_runners(self) -> None:
+        for runner in list(self._runners.values()):
+            self._drop_runner(runner)
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(runner.pid, 0)

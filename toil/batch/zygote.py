@@ -41,60 +41,34 @@ import os
 import selectors
 import shlex
 import signal
-import socket
 import sys
 import time
 import traceback
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
-from toil.batch.runners import Runner, runner_loop
+from toil.batch.child import (
+    PDEATH_SIGNAL,
+    PR_SET_CHILD_SUBREAPER,
+    PR_SET_PDEATHSIG,
+    InProcessFunction,
+    call_in_process,
+    flush_stdio,
+    load_function,
+    prctl,
+    prepare_child,
+)
+from toil.batch.runners import Runner, RunnerPool
 from toil.batch.zygote_io import FrameReader, Message, encode
 
-InProcessFunction = Callable[[list[str]], int]
 # How a job's surroundings differ from the zygote's: variables to set, names to unset, working directory.
 EnvChange = tuple[dict[str, str], list[str], str | None]
 
-_PR_SET_PDEATHSIG = 1
-_PR_SET_CHILD_SUBREAPER = 36
-# The zygote's parent-death signal. Not SIGTERM: it also fires when the *thread* that forked the
-# zygote exits, so the zygote checks that its parent really changed before stopping.
-_PDEATH_SIGNAL = signal.SIGUSR2
 _KILL_WAIT = 5.0  # seconds to wait for a killed job's process group to empty
 
 # Leader-side pipe ends of every live zygote of this process: a new zygote closes them so that
 # an older zygote still sees EOF when the leader dies.
 _LEADER_FDS: set[int] = set()
-_libc: Any = None
-
-
-def prctl(option: int, value: int) -> bool:
-    """Call Linux's prctl(2); return False where it is not available (best effort)."""
-    global _libc
-    try:
-        if _libc is None:
-            import ctypes
-
-            _libc = ctypes.CDLL(None, use_errno=True)
-        return int(_libc.prctl(option, value, 0, 0, 0)) == 0
-    except (OSError, AttributeError):
-        return False
-
-
-def flush_stdio() -> None:
-    """Flush Python's stdio buffers so a fork does not write them twice."""
-    for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(Exception):
-            if stream is not None:
-                stream.flush()
-
-
-def load_function(path: str) -> InProcessFunction:
-    """Import 'module:function'."""
-    module_name, _, attribute = path.partition(":")
-    function: InProcessFunction = getattr(importlib.import_module(module_name), attribute)
-    return function
 
 
 @dataclass(frozen=True)
@@ -146,7 +120,7 @@ def _ignore_signal(signum: int, frame: Any) -> None:
     """Do nothing: the wakeup fd already told the zygote's loop which signal came."""
 
 
-class Zygote:
+class Zygote(RunnerPool):
     """The zygote's state and loop: forks jobs, reaps them, kills them on request."""
 
     def __init__(self, request_fd: int, reply_fd: int, leader_pid: int, commands: dict[str, str]) -> None:
@@ -171,10 +145,10 @@ class Zygote:
     def serve(self) -> int:
         """Run until told to stop or orphaned; return the zygote's exit code."""
         self._install_signals()
-        prctl(_PR_SET_PDEATHSIG, _PDEATH_SIGNAL)
+        prctl(PR_SET_PDEATHSIG, PDEATH_SIGNAL)
         if os.getppid() != self._leader_pid:  # the leader died before prctl took effect
             return 0
-        prctl(_PR_SET_CHILD_SUBREAPER, 1)
+        prctl(PR_SET_CHILD_SUBREAPER, 1)
         # Keep the cyclic collector of a job's child from touching (copying) every inherited object.
         gc.freeze()
         os.set_blocking(self._reply_fd, False)
@@ -194,7 +168,7 @@ class Zygote:
         for fd in (self._signal_r, self._signal_w):
             os.set_blocking(fd, False)
         signal.set_wakeup_fd(self._signal_w, warn_on_full_buffer=False)
-        for signum in (signal.SIGCHLD, signal.SIGTERM, _PDEATH_SIGNAL):
+        for signum in (signal.SIGCHLD, signal.SIGTERM, PDEATH_SIGNAL):
             signal.signal(signum, _ignore_signal)
         # Ctrl-C and hang-ups go to the leader, which shuts the zygote down in order.
         signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -217,7 +191,7 @@ class Zygote:
 
     def _on_signals(self, signums: bytes) -> None:
         for signum in signums:
-            if signum == signal.SIGTERM or (signum == _PDEATH_SIGNAL and os.getppid() != self._leader_pid):
+            if signum == signal.SIGTERM or (signum == PDEATH_SIGNAL and os.getppid() != self._leader_pid):
                 self._stopping = True
 
     def _handle(self, message: Message) -> None:
@@ -237,7 +211,7 @@ class Zygote:
         elif kind == "shutdown":
             self._stopping = True
 
-    def _in_process_call(self, command: str) -> tuple[InProcessFunction | None, str, list[str]] | None:
+    def _in_processcall_in_process(self, command: str) -> tuple[InProcessFunction | None, str, list[str]] | None:
         """Return (warm function or None, its path, argv) when command is registered in-process."""
         words = command.split(None, 1)
         if not words or words[0] not in self._commands:
@@ -253,7 +227,7 @@ class Zygote:
 
     def _start(self, batch_id: int, command: str, env: EnvChange) -> None:
         try:
-            call = self._in_process_call(command)
+            call = self._in_processcall_in_process(command)
         except ValueError as exc:  # shlex: unbalanced quotes
             self._send(("error", batch_id, f"cannot parse the command {command!r}: {exc}"))
             return
@@ -277,102 +251,6 @@ class Zygote:
         """Descriptors a forked child must close: the zygote's pipes and every runner's socket."""
         fds = [self._request_fd, self._reply_fd, self._signal_r, self._signal_w, self._selector.fileno()]
         return fds + list(self._runner_fds)
-
-    # -- warm runners ----------------------------------------------------------------------
-    def _run_in_runner(
-        self, batch_id: int, call: tuple[InProcessFunction | None, str, list[str]], env: EnvChange
-    ) -> bool:
-        """Hand an in-process job to an idle runner (forking one if none is idle)."""
-        runner = self._idle.pop() if self._idle else self._spawn_runner()
-        if runner is None:
-            return False
-        _, path, argv = call
-        set_env, unset_env, cwd = env
-        try:
-            runner.sock.sendall(encode((batch_id, path, argv, set_env, unset_env, cwd)))
-        except OSError:
-            self._drop_runner(runner)
-            return False
-        runner.batch_id, runner.started = batch_id, time.monotonic()
-        self._pids[batch_id] = runner.pid
-        return True
-
-    def _spawn_runner(self) -> Runner | None:
-        ours, theirs = socket.socketpair()
-        flush_stdio()
-        zygote_pid = os.getpid()
-        try:
-            pid = os.fork()
-        except OSError:
-            ours.close()
-            theirs.close()
-            return None
-        if pid == 0:
-            code = 1
-            try:
-                ours.close()
-                _prepare_child(self._zygote_fds(), zygote_pid)
-                runner_loop(theirs, self._functions, _call, load_function)
-            except BaseException:
-                traceback.print_exc()
-            finally:
-                flush_stdio()
-                os._exit(code)
-        theirs.close()
-        with contextlib.suppress(OSError):
-            os.setpgid(pid, pid)
-        runner = Runner(pid, ours)
-        self._runners[pid] = runner
-        self._runner_fds[ours.fileno()] = runner
-        self._selector.register(ours.fileno(), selectors.EVENT_READ)
-        return runner
-
-    def _on_runner_message(self, runner: Runner) -> None:
-        try:
-            data = runner.sock.recv(1 << 16)
-        except OSError:
-            data = b""
-        if not data:  # it is exiting; its exit is reaped through SIGCHLD
-            self._selector.unregister(runner.sock.fileno())
-            del self._runner_fds[runner.sock.fileno()]
-            return
-        for _, batch_id, code, again in runner.reader.feed(data):
-            if self._pids.get(batch_id) != runner.pid:
-                continue  # killed meanwhile: not reported
-            del self._pids[batch_id]
-            self._send(("exited", batch_id, code, time.monotonic() - runner.started))
-            runner.batch_id = None
-            if again:
-                self._idle.append(runner)
-            else:
-                runner.retiring = True
-
-    def _drain_runner(self, runner: Runner) -> None:
-        if runner.batch_id is None or runner.sock.fileno() not in self._runner_fds:
-            return
-        runner.sock.setblocking(False)
-        with contextlib.suppress(BlockingIOError, OSError):
-            while runner.batch_id is not None and runner.sock.fileno() in self._runner_fds:
-                self._on_runner_message(runner)
-
-    def _drop_runner(self, runner: Runner) -> None:
-        """Forget a runner (dead or killed) and kill whatever its process group still holds."""
-        self._runners.pop(runner.pid, None)
-        if runner in self._idle:
-            self._idle.remove(runner)
-        fd = runner.sock.fileno()
-        if fd in self._runner_fds:
-            self._selector.unregister(fd)
-            del self._runner_fds[fd]
-        runner.sock.close()
-        with contextlib.suppress(OSError):
-            os.killpg(runner.pid, signal.SIGKILL)
-
-    def _kill_runners(self) -> None:
-        for runner in list(self._runners.values()):
-            self._drop_runner(runner)
-            with contextlib.suppress(ChildProcessError):
-                os.waitpid(runner.pid, 0)
 
     def _reap(self) -> None:
         while True:
@@ -469,7 +347,7 @@ def run_job(
     """Become the job, in a freshly forked child of the zygote; never return."""
     code = 1
     try:
-        _prepare_child(close, zygote_pid)
+        prepare_child(close, zygote_pid)
         set_env, unset_env, cwd = env
         for name in unset_env:
             os.environ.pop(name, None)
@@ -482,7 +360,7 @@ def run_job(
             os.execve("/bin/sh", ["/bin/sh", "-c", command], os.environ)
         function, path, argv = call
         sys.argv = [command.split(None, 1)[0], *argv]
-        code = _call(function or load_function(path), argv)
+        code = call_in_process(function or load_function(path), argv)
     except BaseException:
         traceback.print_exc()
     finally:
@@ -493,33 +371,3 @@ def run_job(
         os._exit(code)
 
 
-def _prepare_child(close: list[int], zygote_pid: int) -> None:
-    os.setpgid(0, 0)
-    prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-    if os.getppid() != zygote_pid:  # the zygote died before prctl took effect
-        os._exit(1)
-    signal.set_wakeup_fd(-1)
-    for signum in (signal.SIGCHLD, signal.SIGTERM, _PDEATH_SIGNAL, signal.SIGHUP):
-        signal.signal(signum, signal.SIG_DFL)
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    for fd in close:
-        with contextlib.suppress(OSError):
-            os.close(fd)
-    devnull = os.open(os.devnull, os.O_RDONLY)
-    os.dup2(devnull, 0)
-    os.close(devnull)
-
-
-def _call(function: InProcessFunction, argv: list[str]) -> int:
-    """Call an in-process command and turn its result (or SystemExit) into an exit code."""
-    result: object
-    try:
-        result = function(argv)
-    except SystemExit as exc:
-        result = exc.code
-    if result is None:
-        return 0
-    if isinstance(result, int) and not isinstance(result, bool):
-        return result if 0 <= result <= 255 else 1
-    print(result, file=sys.stderr)
-    return 1
