@@ -13,11 +13,28 @@ from typing import Any
 
 BATCH_SYSTEMS: dict[str, str] = {
     "single_machine": "toil.batch.single_machine:SingleMachineBatchSystem",
+    "slurm": "toil.batch.slurm:SlurmBatchSystem",
+    "grid_engine": "toil.batch.grid_engine:GridEngineBatchSystem",
+    "lsf": "toil.batch.lsf:LSFBatchSystem",
+    "torque": "toil.batch.torque:TorqueBatchSystem",
+    "htcondor": "toil.batch.htcondor:HTCondorBatchSystem",
 }
 # Toil's spellings of the same names.
 BATCH_SYSTEM_ALIASES: dict[str, str] = {
     "singleMachine": "single_machine",
     "single-machine": "single_machine",
+    "gridEngine": "grid_engine",
+    "gridengine": "grid_engine",
+    "grid-engine": "grid_engine",
+    "sge": "grid_engine",
+    "LSF": "lsf",
+    "Lsf": "lsf",
+    "Torque": "torque",
+    "pbs": "torque",
+    "htCondor": "htcondor",
+    "HTCondor": "htcondor",
+    "condor": "htcondor",
+    "Slurm": "slurm",
 }
 
 JOB_STORES: dict[str, str] = {

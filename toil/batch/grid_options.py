@@ -1,0 +1,80 @@
+"""Options shared by the command-driven batch systems, and a helper to add options only once.
+
+Every registered batch system's ``add_options`` is called on the same parser, so options that
+several of them share (``--statePollingWait`` ...) are added by whichever comes first.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from dataclasses import dataclass
+from typing import Any
+
+DEFAULT_STATE_POLLING_WAIT = 1.0  # seconds between status queries, as in Toil
+
+
+def has_option(parser: argparse.ArgumentParser, name: str) -> bool:
+    return any(name in action.option_strings for action in parser._actions)
+
+
+def group(parser: argparse.ArgumentParser, title: str) -> Any:
+    """The parser's argument group with this title, created when missing."""
+    for existing in parser._action_groups:
+        if existing.title == title:
+            return existing
+    return parser.add_argument_group(title)
+
+
+def add_once(target: Any, parser: argparse.ArgumentParser, *names: str, **kwargs: Any) -> None:
+    """Add an option unless the parser already has one of these names."""
+    if any(has_option(parser, name) for name in names):
+        return
+    target.add_argument(*names, **kwargs)
+
+
+def env_default(name: str, default: Any = None) -> Any:
+    """An option's default taken from an environment variable (Toil's TOIL_* variables)."""
+    return os.environ.get(name, default)
+
+
+def _non_negative(text: str) -> float:
+    value = float(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"'{text}' is negative")
+    return value
+
+
+def add_grid_options(parser: argparse.ArgumentParser) -> None:
+    title = "Grid batch systems (slurm, grid_engine, lsf, torque, htcondor)"
+    target = group(parser, title)
+    add_once(target, parser, "--statePollingWait", dest="statePollingWait", type=_non_negative, default=None,
+             help="Seconds between scheduler status queries; one query covers all jobs (default 1).")
+    add_once(target, parser, "--batchLogsDir", dest="batchLogsDir", default=None,
+             help="Directory the scheduler writes job logs to; must be reachable from the leader "
+                  "(default: --workDir).")
+    add_once(target, parser, "--disableAutoDeployment", dest="disableAutoDeployment", action="store_true",
+             default=False, help="Do not ship the user's script and the modules beside it to workers through "
+                                 "the job store (they must then see them on a shared filesystem).")
+    add_once(target, parser, "--maxJobs", dest="maxJobs", type=int, default=None,
+             help="Most jobs submitted to the scheduler at once (default: no limit).")
+
+
+@dataclass(frozen=True)
+class GridSettings:
+    state_polling_wait: float
+    batch_logs_dir: str
+    max_jobs: int | None
+    disable_auto_deployment: bool = False
+
+    @classmethod
+    def from_options(cls, options: argparse.Namespace, work_dir: str) -> GridSettings:
+        get = options.__dict__.get
+        wait = get("statePollingWait")
+        max_jobs = get("maxJobs")
+        return cls(
+            state_polling_wait=DEFAULT_STATE_POLLING_WAIT if wait is None else float(wait),
+            batch_logs_dir=os.path.abspath(get("batchLogsDir") or work_dir),
+            max_jobs=int(max_jobs) if max_jobs else None,
+            disable_auto_deployment=bool(get("disableAutoDeployment")),
+        )
