@@ -5,7 +5,7 @@ MYPY_CONFIG ?= $(CURDIR)/pyproject.toml
 export PIP_ROOT_USER_ACTION ?= ignore
 export PIP_DISABLE_PIP_VERSION_CHECK ?= 1
 
-.PHONY: help install check lint typecheck layers check-typecheck-catches test demo clean
+.PHONY: help install check lint typecheck layers check-typecheck-catches test demo clean conformance conformance-wdl
 
 help:
 	@echo "make install                  install the package (editable) with the test/lint tools"
@@ -56,10 +56,20 @@ check-typecheck-catches:
 	if [ "$$fail" -ne 0 ]; then exit 1; fi; \
 	echo "check-typecheck-catches: OK (mypy rejects planted errors; strict applies to toil.core, toil.stores, toil.batch)"
 
+# The tests, then the conformance suites against their baselines (each fails on a regression).
+# All parts run even when one fails, so one log shows everything; the target fails if any did.
 test: install
-	@$(PYTHON) -m pytest -q -p no:cacheprovider tests; rc=$$?; \
-	if [ "$$rc" -eq 5 ]; then echo "make test: pytest collected no tests; failing on purpose" >&2; exit 1; fi; \
-	exit $$rc
+	@status=0; \
+	$(PYTHON) -m pytest -q -p no:cacheprovider tests; rc=$$?; \
+	if [ "$$rc" -eq 5 ]; then echo "make test: pytest collected no tests; failing on purpose" >&2; rc=1; fi; \
+	[ "$$rc" -eq 0 ] || status=$$rc; \
+	$(MAKE) --no-print-directory conformance || status=1; \
+	exit $$status
+
+conformance: conformance-wdl
+
+conformance-wdl:
+	$(PYTHON) -m conformance.wdl.run -j 2
 
 demo: install
 	$(PYTHON) examples/helloWorld.py ./demo-jobstore --clean=always
