@@ -244,14 +244,14 @@ class GridBatchSystem(AbstractBatchSystem):
     # -- start-up check ----------------------------------------------------------------------------
     def check_reachable(self) -> None:
         """Refuse to start when workers could not reach the job store or the batch logs."""
-        locator = getattr(self.settings.options, "jobStore", None)
+        locator = self.settings.job_store or getattr(self.settings.options, "jobStore", None)
         if not locator:
             return
         check_paths_reachable(str(locator), self.settings.work_dir, self.grid.batch_logs_dir,
                               self.scheduler_name, self.node_hosts)
 
     def _open_store(self) -> AbstractJobStore | None:
-        locator = getattr(self.settings.options, "jobStore", None)
+        locator = self.settings.job_store or getattr(self.settings.options, "jobStore", None)
         if not locator:
             return None
         try:
@@ -262,7 +262,7 @@ class GridBatchSystem(AbstractBatchSystem):
 
     def deploy_user_modules(self) -> None:
         """Save the user's script and the modules beside it in the job store for workers (toil.batch.deploy)."""
-        locator = getattr(self.settings.options, "jobStore", None)
+        locator = self.settings.job_store or getattr(self.settings.options, "jobStore", None)
         if not locator or self.grid.disable_auto_deployment:
             return
         try:

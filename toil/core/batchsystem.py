@@ -132,3 +132,5 @@ class BatchSystemSettings:
     max_disk: int | None
     work_dir: str  # a directory the leader may use for the batch system's files
     options: argparse.Namespace = field(default_factory=argparse.Namespace)
+    #: the workflow's job store as workers must name it (absolute for file: stores); "" when none
+    job_store: str = ""

@@ -160,6 +160,7 @@ class Toil:
                     max_disk=self.config.max_disk,
                     work_dir=self.config.work_dir,
                     options=self.options,
+                    job_store=self._locator,
                 )
             )
         return self._batch
