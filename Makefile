@@ -5,7 +5,7 @@ MYPY_CONFIG ?= $(CURDIR)/pyproject.toml
 export PIP_ROOT_USER_ACTION ?= ignore
 export PIP_DISABLE_PIP_VERSION_CHECK ?= 1
 
-.PHONY: help install check lint typecheck layers check-typecheck-catches test demo clean conformance conformance-wdl
+.PHONY: help install check lint typecheck layers check-typecheck-catches test demo clean conformance conformance-cwl conformance-wdl
 
 help:
 	@echo "make install                  install the package (editable) with the test/lint tools"
@@ -66,7 +66,10 @@ test: install
 	$(MAKE) --no-print-directory conformance || status=1; \
 	exit $$status
 
-conformance: conformance-wdl
+conformance: conformance-cwl conformance-wdl
+
+conformance-cwl:
+	$(PYTHON) -m conformance.cwl.run -j 2
 
 conformance-wdl:
 	$(PYTHON) -m conformance.wdl.run -j 2

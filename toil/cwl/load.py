@@ -1,0 +1,224 @@
+"""Load and validate CWL documents and job orders with cwltool; find processes by path.
+
+Job bodies name a process by ``ProcessRef``: the document's URI and the ids of the steps
+leading to it from the root. Each process loads a document once and caches it; workers
+forked from the leader inherit the leader's cache.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from cwltool.argparser import get_default_args
+from cwltool.context import LoadingContext, RuntimeContext
+from cwltool.load_tool import fetch_document, make_tool, resolve_and_validate_document, resolve_tool_uri
+from cwltool.main import init_job_order, load_job_order, setup_loadingContext
+from cwltool.process import Process
+from cwltool.workflow import Workflow, WorkflowStep
+
+logger = logging.getLogger(__name__)
+
+_documents: dict[str, Process] = {}
+_rewrites: dict[str, dict[str, str]] = {}  # document -> cwltool.pack's id rewrites, for packed copies
+
+# Read a job-store file's bytes by file id.
+Reader = Callable[[str], bytes]
+
+
+@dataclass(frozen=True)
+class ProcessRef:
+    """A process in a document: the root (no steps) or the tool a step runs.
+
+    ``packed`` is the job-store file id of the packed document, which a worker that did
+    not inherit the leader's cache loads.
+    """
+
+    document: str
+    steps: tuple[str, ...] = ()
+    enable_dev: bool = False
+    packed: str | None = None
+
+    def step(self, step_id: str) -> ProcessRef:
+        return ProcessRef(self.document, self.steps + (step_id,), self.enable_dev, self.packed)
+
+
+@dataclass
+class Loaded:
+    """A loaded document and what cwltool needs to run it."""
+
+    tool: Process
+    uri: str
+    loading_context: LoadingContext
+    runtime_context: RuntimeContext
+    namespace: argparse.Namespace
+    job_order: Any  # cwltool's CommentedMap (keeps line numbers for error messages) or None
+    input_basedir: str
+    job_loader: Any
+
+
+def cwltool_namespace(options: argparse.Namespace) -> argparse.Namespace:
+    """cwltool's option namespace: its defaults, overridden by ours."""
+    values = get_default_args()
+    values.update({k: v for k, v in vars(options).items() if v is not None or k not in values})
+    values["workflow"] = options.process
+    values["job_order"] = list(options.job_order or [])
+    values["use_container"] = not options.no_container
+    values["quiet"] = True
+    return argparse.Namespace(**values)
+
+
+def load_document(options: argparse.Namespace) -> Loaded:
+    """Load, upgrade and validate the document and read the job order (not yet initialized)."""
+    ns = cwltool_namespace(options)
+    runtime_context = RuntimeContext(vars(ns))
+    loading_context = setup_loadingContext(None, runtime_context, ns)
+    uri, tool_file_uri = resolve_tool_uri(
+        ns.workflow, resolver=loading_context.resolver, fetcher_constructor=loading_context.fetcher_constructor
+    )
+    job_order, input_basedir, job_loader = load_job_order(
+        ns, sys.stdin, loading_context.fetcher_constructor, loading_context.overrides_list, tool_file_uri
+    )
+    loading_context, workflowobj, uri = fetch_document(uri, loading_context)
+    loading_context, uri = resolve_and_validate_document(loading_context, workflowobj, uri)
+    tool = make_tool(uri, loading_context)
+    return Loaded(tool, uri, loading_context, runtime_context, ns, job_order, input_basedir, job_loader)
+
+
+def initial_job_order(loaded: Loaded) -> dict[str, Any]:
+    """The job order with command-line inputs, defaults, sizes and formats filled in."""
+    job_order = init_job_order(
+        loaded.job_order, loaded.namespace, loaded.tool, loaded.job_loader, sys.stdout,
+        make_fs_access=_std_fs_access(),
+        input_basedir=loaded.input_basedir, runtime_context=loaded.runtime_context,
+    )
+    return dict(job_order)
+
+
+def _std_fs_access() -> Any:
+    from cwltool.stdfsaccess import StdFsAccess
+
+    return StdFsAccess
+
+
+CWL_REQUIREMENTS = "https://w3id.org/cwl/cwl#requirements"
+
+
+def apply_job_requirements(loaded: Loaded, job_order: dict[str, Any]) -> None:
+    """Add ``cwl:requirements`` of the job order (or the document's cwl:defaults) to the root, as cwltool does."""
+    from cwltool.errors import WorkflowException
+    from cwltool.update import ORIGINAL_CWLVERSION
+
+    requirements = job_order.pop(CWL_REQUIREMENTS, None)
+    defaults = loaded.tool.metadata.get("cwl:defaults")
+    if requirements is None and isinstance(defaults, dict):
+        requirements = defaults.get(CWL_REQUIREMENTS)
+    if requirements is None:
+        return
+    if loaded.tool.metadata.get(ORIGINAL_CWLVERSION) == "v1.0":
+        raise WorkflowException("`cwl:requirements` in the input object is not part of CWL v1.0")
+    loaded.tool.requirements.extend(requirements)
+
+
+def check_job_order(loaded: Loaded, job_order: dict[str, Any]) -> dict[str, Any]:
+    """Validate the inputs against the root process and discover their secondary files."""
+    apply_job_requirements(loaded, job_order)
+    context = loaded.runtime_context.copy()
+    context.toplevel = True
+    context.basedir = loaded.input_basedir
+    if context.make_fs_access is None:
+        context.make_fs_access = _std_fs_access()
+    builder = loaded.tool._init_job(job_order, context)
+    from cwltool.utils import adjustDirObjs, trim_listing
+
+    job = dict(builder.job)
+    adjustDirObjs(job, trim_listing)  # as cwltool does: each tool lists directories as it asks
+    return job
+
+
+# -- the per-process document cache ----------------------------------------------------------------
+def register(document: str, tool: Process) -> None:
+    """Remember a loaded document (the leader does this before any worker forks)."""
+    _documents[document] = tool
+
+
+def pack_document(loaded: Loaded) -> bytes | None:
+    """The packed document and cwltool's id rewrites, as JSON to keep in the job store."""
+    from cwltool.pack import pack
+
+    rewrite: dict[str, str] = {}
+    try:
+        packed = pack(loaded.loading_context, loaded.uri, rewrite_out=rewrite)
+    except Exception as e:  # noqa: BLE001 - workers then load the document from its URI
+        logger.debug("Could not pack %s: %s", loaded.uri, e)
+        return None
+    return json.dumps({"packed": packed, "rewrite": rewrite}, default=str).encode()
+
+
+def root_of(ref: ProcessRef, read: Reader | None = None) -> Process:
+    """The document's root process, from this process's cache or loaded once."""
+    if ref.document not in _documents:
+        from cwltool.load_tool import load_tool
+
+        context = LoadingContext({"enable_dev": ref.enable_dev, "relax_path_checks": True})
+        if ref.packed and read is not None:
+            logger.debug("Loading the packed copy of %s", ref.document)
+            data = json.loads(read(ref.packed))
+            handle, path = tempfile.mkstemp(suffix=".cwl", prefix="packed-")
+            with os.fdopen(handle, "w") as f:
+                json.dump(data["packed"], f)
+            _rewrites[ref.document] = data["rewrite"]
+            _documents[ref.document] = load_tool("file://" + path + "#main", context)
+        else:
+            logger.debug("Loading %s", ref.document)
+            _documents[ref.document] = load_tool(ref.document, context)
+    return _documents[ref.document]
+
+
+def resolve(ref: ProcessRef, read: Reader | None = None) -> tuple[WorkflowStep | None, Process]:
+    """The step (None for the root) and the process it runs."""
+    process = root_of(ref, read)
+    rewrite = _rewrites.get(ref.document)
+    step: WorkflowStep | None = None
+    for step_id in ref.steps:
+        if not isinstance(process, Workflow):
+            raise LookupError(f"{step_id} is not inside a workflow")
+        step = _step(process, packed_id(step_id, rewrite) if rewrite else step_id)
+        process = step.embedded_tool
+    return step, process
+
+
+def packed_id(original: str, rewrite: dict[str, str]) -> str:
+    """The fragment an id has in the packed document (cwltool.pack's prefix rewriting)."""
+    best = ""
+    for old in rewrite:
+        prefix = old + "/" if "#" in old else old + "#"
+        if (original == old or original.startswith(prefix)) and len(old) > len(best):
+            best = old
+    if not best:
+        return original.rsplit("#", 1)[-1]
+    new = rewrite[best]
+    rest = original[len(best) + 1:] if original != best else ""
+    return (new + "/" + rest if rest else new).lstrip("#")
+
+
+def _step(workflow: Workflow, step_id: str) -> WorkflowStep:
+    index: dict[str, WorkflowStep] | None = getattr(workflow, "_toil_steps", None)
+    if index is None:
+        index = {}
+        for step in workflow.steps:
+            index[step.id] = step
+            index.setdefault(step.id.rsplit("#", 1)[-1], step)
+        workflow._toil_steps = index  # type: ignore[attr-defined]
+    return index[step_id]
+
+
+def document_key(uri: str) -> str:
+    return uri if "://" in uri else "file://" + os.path.abspath(uri)

@@ -1,0 +1,142 @@
+"""The runner's flow: load, validate, import inputs, run on the core, export outputs."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import shutil
+import sys
+import tempfile
+from typing import Any
+
+from toil.core import errors
+from toil.core.toil import Toil
+from toil.cwl.cli import PROG, UNSUPPORTED_EXIT, default_job_store, print_json
+from toil.cwl.destbucket import check_dest, export_to_url
+from toil.cwl.files import CWLFileError
+from toil.cwl.load import (
+    ProcessRef,
+    check_job_order,
+    document_key,
+    initial_job_order,
+    load_document,
+    pack_document,
+    register,
+)
+from toil.cwl.tool import RunOptions, Unsupported, prepare_tool
+from toil.cwl.transfer import Exporter, Importer
+from toil.cwl.translate import RootJob
+
+logger = logging.getLogger(PROG)
+
+
+def run_options(options: argparse.Namespace) -> RunOptions:
+    return RunOptions(
+        no_container=options.no_container,
+        podman=options.engine == "podman",
+        singularity=options.engine == "singularity",
+        default_container=options.default_container,
+        preserve_environment=list(options.preserve_environment or []),
+        preserve_entire_environment=options.preserve_entire_environment,
+        eval_timeout=options.eval_timeout,
+        strict_memory_limit=options.strict_memory_limit,
+        enable_dev=options.enable_dev,
+        debug=options.debug,
+        tmpdir_prefix=_absolute(options.tmpdir_prefix),
+        tmp_outdir_prefix=_absolute(options.tmp_outdir_prefix),
+        max_cores=getattr(options, "maxCores", None),
+        max_memory=getattr(options, "maxMemory", None),
+    )
+
+
+def _absolute(path: str | None) -> str | None:
+    return os.path.abspath(path) if path else None
+
+
+def run_workflow(options: argparse.Namespace) -> int:
+    loaded = load_document(options)
+    if options.validate:
+        print(f"{options.process} is valid CWL.")
+        return 0
+    job_order = check_job_order(loaded, initial_job_order(loaded))
+    check_containers(loaded.tool, run_options(options))
+    if options.destBucket:
+        check_dest(options.destBucket)
+    temporary_store = not options.jobStore
+    if temporary_store:
+        options.jobStore = default_job_store()
+    document = document_key(loaded.uri)
+    register(document, loaded.tool)
+    try:
+        with Toil(options) as toil:
+            if options.restart:
+                outputs = toil.restart()
+            else:
+                ref = ProcessRef(document, (), options.enable_dev, _store_packed(toil, loaded))
+                importer = Importer(lambda path: str(toil.importFile(path)), import_urls=True)
+                root = RootJob(ref, importer.convert(job_order), run_options(options), "main")
+                outputs = toil.start(root)
+            export = lambda file_id, path: toil.exportFile(file_id, path)  # noqa: E731
+            if options.destBucket:
+                outputs = export_to_url(outputs, options.destBucket, export)
+            else:
+                outputs = Exporter(options.outdir, export).export_all(outputs)
+    except errors.FailedJobsException:
+        if temporary_store:
+            logger.warning("The job store %s is kept: rerun with --jobStore %s --restart", options.jobStore,
+                           options.jobStore)
+        raise
+    if temporary_store and not os.path.exists(options.jobStore):
+        shutil.rmtree(os.path.dirname(options.jobStore), ignore_errors=True)
+    print_json(outputs)
+    return 0
+
+
+def check_containers(tool: Any, options: RunOptions) -> None:
+    """Refuse before starting when a tool needs a container engine that is not here."""
+    prepare_tool(tool, options)
+    for step in getattr(tool, "steps", []) if tool.tool.get("class") == "Workflow" else []:
+        check_containers(step.embedded_tool, options)
+
+
+def _store_packed(toil: Toil, loaded: Any) -> str | None:
+    """Keep the packed document in the job store (for workers that must load it); its file id."""
+    packed = pack_document(loaded)
+    if packed is None:
+        return None
+    with tempfile.TemporaryDirectory() as directory:
+        path = os.path.join(directory, "packed.cwl.json")
+        with open(path, "wb") as f:
+            f.write(packed)
+        return str(toil.importFile(path))
+
+
+def error_message(error: BaseException) -> str:
+    """One line (or schema-salad's own lines, with file and line) for a user error."""
+    text = str(error).strip()
+    if type(error).__name__ == "ValidationException":
+        return "Tool definition failed validation:\n" + text if "\n" in text else text
+    if isinstance(error, (CWLFileError, Unsupported)):
+        return text
+    if isinstance(error, errors.FailedJobsException):
+        return text
+    if type(error).__name__ in ("WorkflowException", "UnsupportedRequirement"):
+        return text
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__
+
+
+def error_exit_code(error: BaseException) -> int:
+    if isinstance(error, Unsupported) or type(error).__name__ == "UnsupportedRequirement":
+        return UNSUPPORTED_EXIT
+    if isinstance(error, errors.FailedJobsException):
+        reasons = [str(getattr(job, "reason", "")) for job in error.failed_jobs]
+        if reasons and all(r.startswith(("Unsupported:", "UnsupportedRequirement:")) for r in reasons):
+            return UNSUPPORTED_EXIT
+    return 1
+
+
+def entry(argv: list[str] | None = None) -> Any:
+    from toil.cwl.cli import main
+
+    sys.exit(main(argv))

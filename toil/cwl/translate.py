@@ -1,0 +1,243 @@
+"""CWL processes as job graphs on the core.
+
+A workflow becomes a local job that, when it runs, adds one local StepJob per step
+(children for steps fed only by workflow inputs, follow-ons of the steps they read
+from otherwise) and a local OutputJob that assembles the workflow's outputs. A StepJob
+resolves its indirect dictionary (linkMerge, pickValue, default), scatters, evaluates
+valueFrom and when, and runs the step: an ExpressionTool at once (in the leader), a
+CommandLineTool as a batch ToolJob, a subworkflow as a child WorkflowJob. Outputs are
+returned as (nested lists of) promises; consumers resolve them when they start.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from cwltool.process import Process
+from cwltool.workflow import Workflow, WorkflowStep
+
+from toil.core.filestore import FileStore
+from toil.core.job import Job, Promise
+from toil.cwl import links, scatter
+from toil.cwl.load import ProcessRef, resolve
+from toil.cwl.requirements import has_resource_requirement, job_requirements
+from toil.cwl.stepinputs import evaluate_step_inputs, resources_in_leader
+from toil.cwl.tool import RunOptions, Unsupported, prepare_tool, run_process, run_with_stderr, runtime_context
+from toil.cwl.transfer import OutputUploader, Stager
+
+logger = logging.getLogger(__name__)
+
+
+def reader(file_store: FileStore) -> Callable[[str], bytes]:
+    """Read a job-store file's bytes (the packed document, when a worker must load it)."""
+
+    def read(file_id: str) -> bytes:
+        with file_store.readGlobalFileStream(file_id) as stream:
+            return bytes(stream.read())
+
+    return read
+
+
+def out_names(step: WorkflowStep) -> list[str]:
+    return [links.shortname(out["id"]) for out in step.tool["outputs"]]
+
+
+class CWLJob(Job):
+    """A job that runs part of a CWL document; the body names the process, never holds it."""
+
+    def __init__(self, ref: ProcessRef, options: RunOptions, name: str, **kwargs: Any) -> None:
+        super().__init__(unitName=name, displayName=name, **kwargs)
+        self.ref = ref
+        self.options = options
+
+    @property
+    def jobName(self) -> str:
+        return f"CWL{type(self).__name__}"
+
+
+class RootJob(CWLJob):
+    """The document's root process, run with the job order."""
+
+    def __init__(self, ref: ProcessRef, inputs: dict[str, Any], options: RunOptions, name: str) -> None:
+        super().__init__(ref, options, name, local=True)
+        self.inputs = inputs
+
+    def run(self, fileStore: FileStore) -> Any:
+        _, tool = resolve(self.ref, reader(fileStore))
+        names = [links.shortname(out["id"]) for out in tool.tool["outputs"]]
+        return launch(self, self.ref, tool, self.inputs, names, fileStore)
+
+
+class WorkflowJob(CWLJob):
+    """A (sub)workflow: adds its steps and the job that gathers its outputs."""
+
+    def __init__(self, ref: ProcessRef, inputs: dict[str, Any], options: RunOptions, name: str) -> None:
+        super().__init__(ref, options, name, local=True)
+        self.inputs = inputs
+
+    def run(self, fileStore: FileStore) -> Any:
+        _, workflow = resolve(self.ref, reader(fileStore))
+        assert isinstance(workflow, Workflow)
+        values: dict[str, Any] = {}
+        for parameter in workflow.tool["inputs"]:
+            value = self.inputs.get(links.shortname(parameter["id"]))
+            if value is None and "default" in parameter:
+                value = copy.deepcopy(parameter["default"])
+            values[parameter["id"]] = value
+        steps = {step.id: StepJob(self.ref.step(step.id), self.options, _step_name(step)) for step in workflow.steps}
+        for step in workflow.steps:
+            job = steps[step.id]
+            job.sources, producers = _sources(step.tool["inputs"], "source", values, steps)
+            for producer in producers:
+                steps[producer].addFollowOn(job)
+            if not producers:
+                self.addChild(job)
+        outputs = OutputJob(self.ref, self.options, "outputs")
+        outputs.sources, _ = _sources(workflow.tool["outputs"], "outputSource", values, steps)
+        self.addFollowOn(outputs)
+        return outputs.rv()
+
+
+def _step_name(step: WorkflowStep) -> str:
+    return links.shortname(step.id)
+
+
+def _sources(
+    parameters: list[dict[str, Any]], field: str, values: dict[str, Any], steps: dict[str, StepJob]
+) -> tuple[dict[str, list[Any] | None], list[str]]:
+    """For each parameter, its sources' values (or promises); and the steps it reads from."""
+    found: dict[str, list[Any] | None] = {}
+    producers: list[str] = []
+    for parameter in parameters:
+        if field not in parameter:
+            found[parameter["id"]] = None
+            continue
+        items: list[Any] = []
+        for source in [parameter[field]] if isinstance(parameter[field], str) else parameter[field]:
+            if source in values:
+                items.append(values[source])
+                continue
+            step_id, _, output = source.rpartition("/")
+            if step_id not in steps:
+                raise Unsupported(f"Source '{source}' of '{parameter['id']}' does not exist")
+            items.append(steps[step_id].rv(output))
+            if step_id not in producers:
+                producers.append(step_id)
+        found[parameter["id"]] = items
+    return found, producers
+
+
+class OutputJob(CWLJob):
+    """Assemble a workflow's outputs once all its steps are done."""
+
+    def __init__(self, ref: ProcessRef, options: RunOptions, name: str) -> None:
+        super().__init__(ref, options, name, local=True)
+        self.sources: dict[str, list[Any] | None] = {}
+
+    def run(self, fileStore: FileStore) -> Any:
+        _, workflow = resolve(self.ref, reader(fileStore))
+        outputs = {}
+        for parameter in workflow.tool["outputs"]:
+            value = links.parameter_value(parameter, self.sources.get(parameter["id"]), "outputSource")
+            outputs[links.shortname(parameter["id"])] = value
+        return outputs
+
+
+class StepJob(CWLJob):
+    """One workflow step: resolve its inputs, scatter, evaluate valueFrom and when, run it."""
+
+    def __init__(self, ref: ProcessRef, options: RunOptions, name: str) -> None:
+        super().__init__(ref, options, name, local=True)
+        self.sources: dict[str, list[Any] | None] = {}
+
+    def run(self, fileStore: FileStore) -> Any:
+        step, tool = resolve(self.ref, reader(fileStore))
+        assert step is not None
+        inputs = {
+            parameter["id"]: links.parameter_value(parameter, self.sources.get(parameter["id"]))
+            for parameter in step.tool["inputs"]
+        }
+        names = out_names(step)
+        keys = step.tool.get("scatter")
+        if not keys:
+            return self._one(step, tool, inputs, names, fileStore)
+        keys = [keys] if isinstance(keys, str) else list(keys)
+        plan = scatter.plan(inputs, keys, step.tool.get("scatterMethod"))
+        results = scatter.reshape(plan, lambda job: self._one(step, tool, job, names, fileStore))
+        return scatter.split_outputs(results, names)
+
+    def _one(self, step: WorkflowStep, tool: Process, inputs: dict[str, Any], names: list[str],
+             fileStore: FileStore) -> dict[str, Any]:
+        evaluated = evaluate_step_inputs(step, inputs, self.options, fileStore.jobStore)
+        if evaluated is None:
+            return dict.fromkeys(names)  # skipped by `when`
+        return launch(self, self.ref, tool, evaluated, names, fileStore)
+
+
+def launch(parent: Job, ref: ProcessRef, tool: Process, inputs: dict[str, Any], names: list[str],
+           fileStore: FileStore) -> dict[str, Any]:
+    """Run a process for a job: ExpressionTools here, the rest as new child jobs."""
+    kind = tool.tool.get("class")
+    name = links.shortname(str(ref.steps[-1])) if ref.steps else links.shortname(str(tool.tool.get("id", "main")))
+    if kind == "ExpressionTool":
+        workdir = fileStore.getLocalTempDir()
+        context = runtime_context(parent.options, workdir, fileStore.jobStore)  # type: ignore[attr-defined]
+        outputs = run_process(prepare_tool(tool, parent.options), inputs, context)  # type: ignore[attr-defined]
+        return {n: outputs.get(n) for n in names}
+    child: Job
+    if kind == "Workflow":
+        child = WorkflowJob(ref, inputs, parent.options, name)  # type: ignore[attr-defined]
+    elif kind == "CommandLineTool":
+        prepare_tool(tool, parent.options)  # type: ignore[attr-defined]  # refuse early (no container engine)
+        resources = None
+        if has_resource_requirement(tool):
+            resources = resources_in_leader(tool, inputs, parent.options, fileStore)  # type: ignore[attr-defined]
+        options: RunOptions = parent.options  # type: ignore[attr-defined]
+        child = ToolJob(ref, inputs, names, options, name,
+                        job_requirements(resources, options.max_cores, options.max_memory))
+    else:
+        raise Unsupported(f"Cannot run a process of class {kind}")
+    parent.addChild(child)
+    return {n: child.rv(n) for n in names}
+
+
+class ToolJob(CWLJob):
+    """A CommandLineTool run in a worker: stage inputs, run with cwltool, upload outputs."""
+
+    def __init__(self, ref: ProcessRef, inputs: dict[str, Any], names: list[str], options: RunOptions,
+                 name: str, requirements: dict[str, Any]) -> None:
+        super().__init__(ref, options, name, **requirements)
+        self.inputs = inputs
+        self.names = names
+
+    def run(self, fileStore: FileStore) -> Any:
+        _, tool = resolve(self.ref, reader(fileStore))
+        tool = prepare_tool(tool, self.options)
+        inplace = _inplace_update(tool)
+        workdir = fileStore.getLocalTempDir()
+
+        def read(file_id: str, path: str, mutable: bool) -> None:
+            fileStore.readGlobalFile(file_id, path, mutable=mutable)
+
+        stager = Stager(workdir + "/inputs", read, mutable=inplace)
+        inputs = stager.stage(copy.deepcopy(self.inputs))
+        context = runtime_context(self.options, workdir)
+        outputs = run_with_stderr(tool, inputs, context, workdir)
+        upload = lambda path: str(fileStore.writeGlobalFile(path))  # noqa: E731
+        if inplace:  # InplaceUpdateRequirement: the change is visible to every later reader
+            stager.write_back(upload, lambda path, file_id: fileStore.jobStore.write_file(path, file_id))
+        uploader = OutputUploader(upload, stager.origin)
+        outputs = uploader.upload(outputs)
+        return {n: outputs.get(n) for n in self.names}
+
+
+def _inplace_update(tool: Process) -> bool:
+    requirement, _ = tool.get_requirement("InplaceUpdateRequirement")
+    return bool(requirement and requirement.get("inplaceUpdate"))
+
+
+def is_promise(value: Any) -> bool:
+    return isinstance(value, Promise)
