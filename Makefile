@@ -75,12 +75,14 @@ conformance-wdl:
 	$(PYTHON) -m conformance.wdl.run -j 2
 
 demo: install
+	toil-cwl-runner --outdir demo-out examples/hello.cwl examples/hello-job.yml
+	toil-wdl-runner examples/hello.wdl examples/hello.json -o demo-out --container none
 	$(PYTHON) examples/helloWorld.py ./demo-jobstore --clean=always
 	$(PYTHON) examples/sort.py file:./demo-sort-store --numLines=5000 --clean=always
 
 clean:
 	rm -rf build dist *.egg-info .mypy_cache .ruff_cache .pytest_cache .import_linter_cache .hypothesis
-	rm -rf demo-jobstore demo-sort-store fileToSort.txt sortedFile.txt
+	rm -rf demo-jobstore demo-sort-store demo-out fileToSort.txt sortedFile.txt
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
 
 # Benchmarks against Toil 9.6, cwltool and miniwdl: benchmarks/bench.py writes benchmarks/RESULTS.md.
