@@ -71,8 +71,10 @@ class TestSingleMachine(BatchSystemHarness):
         jobs = {system.issueBatchJob(spec(f"_record '{tmp_path}/{i}.out' {i % 4}", cores=0.1)): i for i in range(200)}
         updates = self.collect(system, len(jobs))
         elapsed = time.monotonic() - started
-        # Under 2 s, or (on a loaded machine) still ten times faster than exec'ing Python per job.
-        assert elapsed < 2.0 or elapsed < len(jobs) * python_start_up() / 10, f"200 jobs took {elapsed:.2f} s"
+        # Under 2 s, or (on a loaded machine) well under what exec'ing Python per job costs: at least
+        # len(jobs) * start-up / 2 cores. Demand half of that, with start-up measured now, so that load
+        # slows both sides alike.
+        assert elapsed < 2.0 or elapsed < len(jobs) * python_start_up() / 4, f"200 jobs took {elapsed:.2f} s"
         for batch_id, index in jobs.items():
             assert updates[batch_id].exitStatus == index % 4
             pid, warm, value = (tmp_path / f"{index}.out").read_text().split()
