@@ -92,6 +92,7 @@ class Leader:
         max_job_duration: float | None = None,
         clock: Callable[[], float] = time.monotonic,
         services: ServiceLimits | None = None,
+        stop_on_failure: bool = False,
     ) -> None:
         self.store = store
         self.settings = settings
@@ -104,6 +105,9 @@ class Leader:
         self.wakes: list[float] = []
         self.result = LeaderResult(success=False)
         self.local_queue: list[str] = []
+        #: after a job fails for good, start nothing new and end once what runs has finished
+        self.stop_on_failure = stop_on_failure
+        self.stopping = False
         limits = services or ServiceLimits()
         self.services = ServiceManager(store, limits.max_service_jobs, limits.deadlock_wait, limits.check_interval)
 
@@ -113,7 +117,7 @@ class Leader:
         self._execute(self.state.handle(Start(root_id, records)))
         while not self.state.finished:
             self._run_local_jobs()
-            if self.state.finished:
+            if self.state.finished or (self.stopping and not self.issued):
                 break
             update = self.batch.getUpdatedBatchJob(self._wait_time())
             if update is not None:
@@ -201,6 +205,8 @@ class Leader:
                 self._submit(admitted)
 
     def _issue(self, job_id: str) -> None:
+        if self.stopping:
+            return  # a job failed and the workflow stops on failure: start nothing new
         if self.state.record(job_id).kind == "service" and not self.services.admit(job_id):
             return  # held back by --maxServiceJobs
         self._submit(job_id)
@@ -227,7 +233,7 @@ class Leader:
             raise RequirementError(f"Job {record}: promised requirement: {e}") from None
 
     def _run_local_jobs(self) -> None:
-        while self.local_queue and not self.state.finished:
+        while self.local_queue and not self.state.finished and not self.stopping:
             job_id = self.local_queue.pop(0)
             record = self.state.record(job_id)
             try:
@@ -344,3 +350,7 @@ class Leader:
         name = record.display_name or record.name
         logger.error("Job %s failed with no retries left: %s", record, instruction.reason)
         self.result.failed.append(FailedJob(instruction.job_id, name, instruction.reason))
+        if self.stop_on_failure and not self.stopping:
+            self.stopping = True
+            self.services.stop(sorted(self.services.live))  # services would otherwise run forever
+            logger.warning("Starting no new jobs after this failure; waiting for the %d running", len(self.issued))

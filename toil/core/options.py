@@ -181,6 +181,8 @@ class Config:
     retry_count: int = 1
     max_job_duration: float | None = None
     max_service_jobs: int = sys.maxsize
+    #: start no new job once one has failed for good (a front-end's choice, e.g. CWL's --on-error stop)
+    stop_on_failure: bool = False
     deadlock_wait: float = 60.0
     deadlock_check_interval: float = 30.0
     disable_chaining: bool = False
@@ -218,6 +220,7 @@ class Config:
             retry_count=int(get("retryCount", 1)),
             max_job_duration=get("maxJobDuration"),
             max_service_jobs=int(get("maxServiceJobs", sys.maxsize)),
+            stop_on_failure=bool(get("stopOnFailure", False)),
             deadlock_wait=float(get("deadlockWait", 60.0)),
             deadlock_check_interval=float(get("deadlockCheckInterval", 30.0)),
             disable_chaining=bool(get("disableChaining", False)),

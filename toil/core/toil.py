@@ -171,7 +171,8 @@ class Toil:
         limits = ServiceLimits(self.config.max_service_jobs, self.config.deadlock_wait,
                                self.config.deadlock_check_interval)
         leader = Leader(store, settings, self._batch, self._locator, self.config.retry_count,
-                        self.config.max_job_duration, services=limits)
+                        self.config.max_job_duration, services=limits,
+                        stop_on_failure=self.config.stop_on_failure)
         root = temp_root(settings)
         # Jobs' scratch space, cache and deferred functions live under toil-<workflow id> in
         # --workDir. The leader is a member of this machine's arena while it runs, so no worker
