@@ -17,10 +17,11 @@ import WDL
 from toil.core import errors
 from toil.core.options import add_toil_options
 from toil.core.toil import Toil
+from toil.stores.urls import access_for
 from toil.wdl import values
 from toil.wdl.calls import WorkflowJob
 from toil.wdl.checks import check_no_compound_to_string
-from toil.wdl.files import Exporter, file_uri
+from toil.wdl.files import Exporter, URLExporter, file_uri, is_url
 from toil.wdl.inputs import bind_inputs, import_inputs, read_inputs, target_of
 from toil.wdl.load import WdlError, cache_document, find_documents, lint_errors, load_document
 from toil.wdl.load import bundle_bytes as make_bundle
@@ -42,7 +43,8 @@ def build_parser() -> argparse.ArgumentParser:
     group.add_argument("-i", "--input", "--inputs", dest="input_option", default=None,
                        help="Inputs (same forms as INPUTS).")
     group.add_argument("-o", "--outputDirectory", "--output-directory", dest="output_directory", default=None,
-                       help="Directory for output files (default: a new wdl-out-* directory here).")
+                       help="Directory or URI prefix (s3://bucket/prefix) for output files "
+                            "(default: a new wdl-out-* directory here).")
     group.add_argument("-m", "--outputFile", "--output-file", dest="output_file", default=None,
                        help="Also write the output JSON to this file.")
     group.add_argument("--outputDialect", "--output-dialect", dest="output_dialect", default="cromwell",
@@ -167,15 +169,25 @@ def job_options(options: argparse.Namespace, doc: WDL.Tree.Document) -> dict[str
 
 def execute(options: argparse.Namespace, doc: WDL.Tree.Document, bound: Any, base: str) -> dict[str, Any]:
     """Run (or resume) the workflow; return its outputs with files exported to the output directory."""
-    options.output_directory = os.path.abspath(
-        options.output_directory or os.path.join(os.getcwd(), f"wdl-out-{uuid.uuid4().hex[:8]}"))
+    to_url = is_url(options.output_directory or "") and not options.output_directory.startswith("file:")
+    if to_url:  # a URL prefix (s3://bucket/prefix): fail now, not after the run, if it cannot be written
+        try:
+            access_for(options.output_directory)
+        except ValueError as e:
+            raise WdlError(f"--outputDirectory: {e}") from None
+    else:
+        options.output_directory = os.path.abspath(
+            options.output_directory or os.path.join(os.getcwd(), f"wdl-out-{uuid.uuid4().hex[:8]}"))
     with Toil(options) as toil:
         if options.restart:
             encoded = toil.restart()
         else:
             encoded = toil.start(root_job(toil, options, doc, bound, base))
-        os.makedirs(options.output_directory, exist_ok=True)
-        exporter = Exporter(toil, options.output_directory)
+        if to_url:
+            exporter: Exporter = URLExporter(toil, options.output_directory)
+        else:
+            os.makedirs(options.output_directory, exist_ok=True)
+            exporter = Exporter(toil, options.output_directory)
         return {name: values.decode(values.map_files(value, exporter.export, exporter.export_dir)).json
                 for name, value in encoded.items()}
 

@@ -160,3 +160,49 @@ class Exporter:
             rebuild(path, manifest, lambda file_uri_, local: self.toil.exportFile(parse_uri(file_uri_)[0], local))
             self.done[uri] = path
         return self.done[uri]
+
+
+class URLExporter(Exporter):
+    """Copy output files under a URL prefix (``-o s3://bucket/prefix``, as Toil's ``-o`` takes one).
+
+    A file goes to ``<prefix>/<basename>`` (``<prefix>/<n>/<basename>`` when the name is
+    taken already) and a directory's files under ``<prefix>/<name>/``; the output values
+    are those URLs.
+    """
+
+    def __init__(self, toil: Any, prefix: str) -> None:
+        self.toil = toil
+        self.directory = prefix.rstrip("/")
+        self.done = {}
+        self.taken: set[str] = set()
+
+    def _place(self, name: str) -> str:
+        url, index = f"{self.directory}/{urllib.parse.quote(name)}", 0
+        while url in self.taken:
+            index += 1
+            url = f"{self.directory}/{index}/{urllib.parse.quote(name)}"
+        self.taken.add(url)
+        return url
+
+    def export(self, uri: str) -> str:
+        if not is_job_store_file(uri):
+            return uri
+        if uri not in self.done:
+            file_id, name = parse_uri(uri)
+            url = self._place(name)
+            self.toil.exportFile(file_id, url)
+            self.done[uri] = url
+        return self.done[uri]
+
+    def export_dir(self, uri: str) -> str:
+        from toil.wdl.dirs import read_manifest
+
+        if not is_job_store_file(uri):
+            return uri
+        if uri not in self.done:
+            name, manifest = read_manifest(uri, lambda file_id, local: self.toil.exportFile(file_id, local))
+            url = self._place(name)
+            for relative, member in manifest.get("files", {}).items():
+                self.toil.exportFile(parse_uri(member)[0], f"{url}/{urllib.parse.quote(relative)}")
+            self.done[uri] = url
+        return self.done[uri]
