@@ -52,10 +52,14 @@ def _add_cwltool_options(group: Any) -> None:
     group.add_argument("--enable-ext", action="store_true", help="Accept cwltool's extensions.")
     group.add_argument("--strict-memory-limit", action="store_true", help="Enforce ramMax in containers.")
     group.add_argument("--on-error", choices=("stop", "continue"), default="stop",
-                       help="After a step fails: stop (default) or continue.")
+                       help="After a step fails: stop (default: start no more steps and end once the running ones "
+                            "finish) or continue (keep running the steps that do not depend on the failed one).")
     group.add_argument("--validate", action="store_true", help="Only validate the document.")
     group.add_argument("--version", action="store_true", help="Print the version and exit.")
-    group.add_argument("--log-dir", default="", help="Where to keep tools' logs.")
+    group.add_argument("--log-dir", default="", metavar="DIR",
+                       help="Also copy the stdout/stderr files of tools that declare them (stdout:, stderr: or "
+                            "outputs of type stdout/stderr) to DIR/<step>/ (DIR/<step>_2/ ... for more runs of a "
+                            "step). DIR must be reachable from every worker.")
     group.add_argument("--debug", action="store_true", help="Debug logging and full tracebacks.")
     group.add_argument("--quiet", action="store_true", help="Only warnings and errors on stderr.")
     group.add_argument("--basedir", default=None, help=argparse.SUPPRESS)
@@ -100,6 +104,15 @@ def _setup_logging(options: argparse.Namespace) -> None:
         logging.getLogger("toil.core.leader").addFilter(_NoJobLogs())
 
 
+def core_options(options: argparse.Namespace) -> None:
+    """Turn cwltool's options into what the core and the workers read (before building Toil(options))."""
+    # --on-error stop: the leader submits no more jobs once one fails for good (continue: the core's default,
+    # jobs that do not depend on the failed one keep running).
+    options.stopOnFailure = options.on_error == "stop"
+    # Workers copy tools' stdout/stderr there, from wherever they run: make it absolute here.
+    options.log_dir = os.path.abspath(options.log_dir) if options.log_dir else ""
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     options = parser.parse_args(sys.argv[1:] if argv is None else argv)
@@ -112,6 +125,7 @@ def main(argv: list[str] | None = None) -> int:
     from toil.cwl.run import run_workflow
 
     _setup_logging(options)
+    core_options(options)
 
     try:
         return run_workflow(options)

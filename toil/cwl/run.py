@@ -47,6 +47,7 @@ def run_options(options: argparse.Namespace) -> RunOptions:
         tmp_outdir_prefix=_absolute(options.tmp_outdir_prefix),
         max_cores=getattr(options, "maxCores", None),
         max_memory=getattr(options, "maxMemory", None),
+        log_dir=_absolute(getattr(options, "log_dir", "")) or "",
     )
 
 

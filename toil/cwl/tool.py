@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import logging
 import os
+import shutil
 import sys
 import threading
 from dataclasses import dataclass, field
@@ -47,6 +48,8 @@ class RunOptions:
     tmp_outdir_prefix: str | None = None
     max_cores: float | None = None
     max_memory: int | None = None
+    #: --log-dir (absolute): where workers also copy the stdout/stderr files tools declare
+    log_dir: str = ""
 
 
 def runtime_context(options: RunOptions, workdir: str, store: Any = None, basedir: str = "") -> RuntimeContext:
@@ -92,8 +95,13 @@ def prepare_tool(tool: Process, options: RunOptions) -> Process:
     return tool
 
 
-def run_process(tool: Process, inputs: dict[str, Any], context: RuntimeContext) -> dict[str, Any]:
-    """Run a process through ``tool.job(...)`` and return its outputs, raising on failure."""
+def run_process(tool: Process, inputs: dict[str, Any], context: RuntimeContext, log_dir: str = "",
+                log_name: str = "") -> dict[str, Any]:
+    """Run a process through ``tool.job(...)`` and return its outputs, raising on failure.
+
+    With ``log_dir``, the stdout/stderr files the tool declares are copied to ``log_dir/<log_name>/``
+    once it has run (whether it succeeded or not), as cwltool's --log-dir keeps them.
+    """
     results: list[tuple[Any, str]] = []
 
     def collect(outputs: Any, status: str) -> None:
@@ -103,7 +111,11 @@ def run_process(tool: Process, inputs: dict[str, Any], context: RuntimeContext) 
         for job in tool.job(copy.deepcopy(inputs), collect, context):
             if job is None:
                 raise WorkflowException(f"{tool.tool.get('id')}: the job is waiting on inputs that never came")
-            job.run(context)
+            try:
+                job.run(context)
+            finally:
+                if log_dir:
+                    keep_logs(job, log_dir, log_name or _short(tool))
     except UnsupportedRequirement as e:
         raise Unsupported(str(e)) from None
     if not results:
@@ -114,13 +126,57 @@ def run_process(tool: Process, inputs: dict[str, Any], context: RuntimeContext) 
     return dict(outputs or {})
 
 
-def run_with_stderr(tool: Process, inputs: dict[str, Any], context: RuntimeContext, workdir: str) -> dict[str, Any]:
+def keep_logs(job: Any, log_dir: str, name: str) -> list[str]:
+    """Copy a job's declared stdout/stderr files (those it wrote) to a new ``log_dir/<name>[_N]/``; their copies.
+
+    As cwltool names them: the directory is the step's (or tool's) short name, with _2, _3 ... for further
+    runs of it (scatter elements, subworkflow instances, retries); it is claimed with mkdir, so workers on
+    other hosts sharing ``log_dir`` never write into the same one.
+    """
+    outdir = getattr(job, "outdir", None)
+    declared = [getattr(job, "stdout", None), getattr(job, "stderr", None)]
+    sources = []
+    for relative in dict.fromkeys(p for p in declared if p):  # stdout and stderr may be one file
+        path = os.path.join(outdir, relative) if outdir else ""
+        if path and os.path.isfile(path):
+            sources.append((relative, path))
+    if not sources:
+        return []
+    try:
+        target = _claim_directory(log_dir, name)
+        copies = []
+        for relative, path in sources:
+            destination = os.path.join(target, relative)
+            os.makedirs(os.path.dirname(destination), exist_ok=True)
+            shutil.copy2(path, destination)
+            copies.append(destination)
+    except OSError as e:
+        logger.warning("Could not copy the logs of %s to %s: %s", name, log_dir, e)
+        return []
+    return copies
+
+
+def _claim_directory(parent: str, name: str) -> str:
+    os.makedirs(parent, exist_ok=True)
+    name = name.replace(os.sep, "_") or "job"
+    count = 1
+    while True:
+        candidate = os.path.join(parent, name if count == 1 else f"{name}_{count}")
+        try:
+            os.mkdir(candidate)
+            return candidate
+        except FileExistsError:
+            count += 1
+
+
+def run_with_stderr(tool: Process, inputs: dict[str, Any], context: RuntimeContext, workdir: str,
+                    log_dir: str = "", log_name: str = "") -> dict[str, Any]:
     """run_process, keeping the tool's stderr to show its tail when it fails."""
     path = os.path.join(workdir, "stderr.txt")
     with open(path, "w+") as stderr:
         context.default_stderr = stderr
         try:
-            return run_process(tool, inputs, context)
+            return run_process(tool, inputs, context, log_dir, log_name)
         except ToolFailure as e:
             raise ToolFailure(f"{e}{_tail(path)}") from None
         except WorkflowException as e:
@@ -154,6 +210,10 @@ def _one_line(text: str) -> str:
     return " ".join(part.strip() for part in text.splitlines() if part.strip())
 
 
-def _name(tool: Process) -> str:
+def _short(tool: Process) -> str:
     ident = str(tool.tool.get("id", "tool"))
-    return "tool '" + ident.rsplit("/", 1)[-1].rsplit("#", 1)[-1] + "'"
+    return ident.rsplit("/", 1)[-1].rsplit("#", 1)[-1]
+
+
+def _name(tool: Process) -> str:
+    return "tool '" + _short(tool) + "'"

@@ -225,7 +225,7 @@ class ToolJob(CWLJob):
         stager = Stager(workdir + "/inputs", read, mutable=inplace)
         inputs = stager.stage(copy.deepcopy(self.inputs))
         context = runtime_context(self.options, workdir)
-        outputs = run_with_stderr(tool, inputs, context, workdir)
+        outputs = run_with_stderr(tool, inputs, context, workdir, getattr(self.options, "log_dir", ""), self.unitName)
         upload = lambda path: str(fileStore.writeGlobalFile(path))  # noqa: E731
         if inplace:  # InplaceUpdateRequirement: the change is visible to every later reader
             stager.write_back(upload, lambda path, file_id: fileStore.jobStore.write_file(path, file_id))
