@@ -8,7 +8,6 @@ import logging
 import os
 import shutil
 import tempfile
-import uuid
 from collections.abc import Callable, Iterator
 from typing import IO, Any
 
@@ -225,9 +224,6 @@ class FileStore:
         self.messages.append([int(level), str(text)])
 
     logToMaster = log_to_leader
-
-    def new_file_id(self) -> str:
-        return uuid.uuid4().hex
 
     # -- deferred functions ---------------------------------------------------------------
     def registerDeferredFunction(self, callable_: Function, *args: Any, **kwargs: Any) -> None:
