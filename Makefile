@@ -5,7 +5,7 @@ MYPY_CONFIG ?= $(CURDIR)/pyproject.toml
 export PIP_ROOT_USER_ACTION ?= ignore
 export PIP_DISABLE_PIP_VERSION_CHECK ?= 1
 
-.PHONY: help install check lint typecheck layers check-typecheck-catches test demo clean conformance conformance-cwl conformance-wdl
+.PHONY: help install check lint typecheck layers check-typecheck-catches test test-gridengine demo clean conformance conformance-cwl conformance-wdl
 
 help:
 	@echo "make install                  install the package (editable) with the test/lint tools"
@@ -60,11 +60,19 @@ check-typecheck-catches:
 # All parts run even when one fails, so one log shows everything; the target fails if any did.
 test: install
 	@status=0; \
-	$(PYTHON) -m pytest -q -p no:cacheprovider tests; rc=$$?; \
+	$(PYTHON) -m pytest -q -p no:cacheprovider tests $(GRID_ENGINE_TESTS:%=--ignore=%); rc=$$?; \
 	if [ "$$rc" -eq 5 ]; then echo "make test: pytest collected no tests; failing on purpose" >&2; rc=1; fi; \
 	[ "$$rc" -eq 0 ] || status=$$rc; \
 	$(MAKE) --no-print-directory conformance || status=1; \
 	exit $$status
+
+# The Grid Engine tests are kept out of `make test` for now: on this project's machines the test
+# setup's `qconf -Mconf` has been seen to spin at 100% CPU without end after earlier setups, which
+# would stall CI. Run them on their own with `make test-gridengine`.
+GRID_ENGINE_TESTS = tests/cluster/test_grid_engine_contract.py tests/cluster/test_grid_engine_workflows.py
+
+test-gridengine: install
+	$(PYTHON) -m pytest -q -p no:cacheprovider $(GRID_ENGINE_TESTS)
 
 conformance: conformance-cwl conformance-wdl
 
