@@ -76,7 +76,7 @@ def test_empty_scatter(tmp_path: Path) -> None:
         (["scatter-wf.cwl"], "numbers"),
         (["missing.cwl"], "missing.cwl"),
         (["syntax-error.cwl"], "syntax-error.cwl:4:7:"),
-        (["unknown-field.cwl"], "unknown-field.cwl:4:1:     invalid field 'bogus'"),
+        (["unknown-field.cwl"], "unknown-field.cwl:4:1: invalid field 'bogus'"),
         (["mismatch-wf.cwl", "--n", "3"], "with sink 'f' of type"),
         (["cat.cwl", "missing-file.yml"], "nope.txt does not exist"),
     ],
@@ -86,4 +86,5 @@ def test_bad_input_is_one_clear_error(tmp_path: Path, args: list[str], expected:
                   cwd=tmp_path)
     assert done.returncode != 0
     assert "Traceback" not in done.stderr
-    assert expected in done.stderr
+    # schema-salad wraps its messages to fit the width left by the document's path
+    assert expected in " ".join(done.stderr.split())

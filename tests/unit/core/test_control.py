@@ -55,8 +55,9 @@ def test_kill_flag_raises_in_the_leader(store: FileJobStore) -> None:
     store.put("shared", control.KILL_KEY, b"{}")  # stale: cleared when a leader starts
     with control.leader_presence(store, 0.05):
         time.sleep(0.3)
-        store.put("shared", control.KILL_KEY, b"{}")
         with pytest.raises(control.WorkflowKilledError, match="was killed"):
+            # the watcher may signal at once: set the flag inside the block that expects it
+            store.put("shared", control.KILL_KEY, b"{}")
             deadline = time.monotonic() + 10
             while time.monotonic() < deadline:
                 time.sleep(0.01)
