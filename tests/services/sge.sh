@@ -28,27 +28,33 @@ fi
 echo "$H localhost" > $C/host_aliases; echo "$H" > $C/act_qmaster
 alive "$QP" || /usr/sbin/sge_qmaster
 for _ in $(seq 120); do qstat >/dev/null 2>&1 && break; sleep 0.5; done
-qconf -sconf global > $T/global
-sed -i 's/^min_uid .*/min_uid 0/; s/^min_gid .*/min_gid 0/' $T/global   # allow root jobs
-# accounting records at once (qacct is how finished jobs are read), not every 15 s
-sed -i 's/flush_time=[0-9:]*/flush_time=00:00:01 accounting_flush_time=00:00:00/' $T/global
-qconf -Mconf $T/global >/dev/null
-qconf -ssconf > $T/sched      # schedule every second instead of every 15 s; a burst of submissions within 2 s is dispatched together
+Q() { timeout 60 qconf "$@"; }   # a qconf that never returns must not stall the tests
+Q -sconf global > $T/global
+# Allow root jobs, and write accounting records at once (qacct is how finished jobs are read),
+# not every 15 s. reporting_params is replaced whole (it may span continuation lines), so that
+# repeated setups leave the same configuration: an edit in place grew it on every run until
+# qconf's parser spun without end.
+awk '/^reporting_params/ {skip=1} skip && /\\$/ {next} skip {skip=0; next} {print}' $T/global \
+  | sed 's/^min_uid .*/min_uid 0/; s/^min_gid .*/min_gid 0/' > $T/edited
+echo 'reporting_params accounting=true reporting=false flush_time=00:00:01 joblog=false sharelog=00:00:00 accounting_flush_time=00:00:00' >> $T/edited
+mv $T/edited $T/global   # qconf -Mconf takes the configuration's name from the file's name
+Q -Mconf $T/global >/dev/null
+Q -ssconf > $T/sched      # schedule every second instead of every 15 s; a burst of submissions within 2 s is dispatched together
 sed -i 's/^schedule_interval .*/schedule_interval 0:0:1/; s/^flush_submit_sec .*/flush_submit_sec 2/; s/^flush_finish_sec .*/flush_finish_sec 1/' $T/sched
-qconf -Msconf $T/sched >/dev/null
+Q -Msconf $T/sched >/dev/null
 qconf -ss 2>/dev/null | grep -qx "$H" || qconf -as "$H" >/dev/null
 if ! qconf -sel 2>/dev/null | grep -qx "$H"; then
   printf 'hostname %s\nload_scaling NONE\ncomplex_values NONE\nuser_lists NONE\nxuser_lists NONE\nprojects NONE\nxprojects NONE\nusage_scaling NONE\nreport_variables NONE\n' "$H" > $T/eh
-  qconf -Ae $T/eh >/dev/null
+  Q -Ae $T/eh >/dev/null
 fi
 if ! qconf -spl 2>/dev/null | grep -qx smp; then
   printf 'pe_name smp\nslots 9999\nuser_lists NONE\nxuser_lists NONE\nstart_proc_args NONE\nstop_proc_args NONE\nallocation_rule $pe_slots\ncontrol_slaves FALSE\njob_is_first_task TRUE\nurgency_slots min\naccounting_summary FALSE\nqsort_args NONE\n' > $T/pe
-  qconf -Ap $T/pe >/dev/null
+  Q -Ap $T/pe >/dev/null
 fi
 if ! qconf -sql 2>/dev/null | grep -qx all.q; then
-  qconf -sq > $T/q   # the built-in template queue
+  Q -sq > $T/q   # the built-in template queue
   sed -i "s/^qname .*/qname all.q/; s/^hostlist .*/hostlist $H/; s/^slots .*/slots $SLOTS/; s/^pe_list .*/pe_list smp/; s/^shell .*/shell \/bin\/sh/; s/^load_thresholds .*/load_thresholds NONE/" $T/q
-  qconf -Aq $T/q >/dev/null
+  Q -Aq $T/q >/dev/null
 fi
 alive "$EP" || alive /var/spool/gridengine/execd/$H/execd.pid || /usr/sbin/sge_execd
 for _ in $(seq 240); do qstat -f 2>/dev/null | grep -E "^all.q@$H" | grep -qv -E ' (au|u|E|d)+ *$' && \
