@@ -27,6 +27,7 @@ from typing import Any, NoReturn
 
 from toil.batch.child import InProcessFunction, call_in_process, flush_stdio, load_function, prepare_child
 from toil.batch.zygote_io import FrameReader, Message, encode
+from toil.core.worker import keep_log_between_jobs
 
 EnvChange = tuple[dict[str, str], list[str], str | None]  # variables to set, names to unset, cwd
 MAX_JOBS = 500
@@ -180,6 +181,7 @@ class RunnerPool:
             try:
                 ours.close()
                 prepare_child(self._zygote_fds(), zygote_pid)
+                keep_log_between_jobs()
                 runner_loop(theirs, self._functions, call_in_process, load_function)
             except BaseException:
                 traceback.print_exc()

@@ -230,7 +230,8 @@ def main(argv: list[str]) -> int:
     root = temp_root(settings)
     # A member of the machine's arena while running: the last worker out cleans the node.
     with deferred.membership(root):
-        log_path = os.path.join(root, f"worker-{job_id}-{os.getpid()}.log")
+        name = f"worker-{os.getpid()}.log" if _log_kept else f"worker-{job_id}-{os.getpid()}.log"
+        log_path = os.path.join(root, name)
         reporter = logs.worker_reporter(store, log_path, job_id)  # what the leader asked us to report
         with _output_to(log_path, settings.log_level, reporter.capture):
             deferred.run_orphans(root)  # deferred functions of workers that were killed
@@ -238,9 +239,23 @@ def main(argv: list[str]) -> int:
         if outcome.failed is not None:
             reporter.note_failure(f"{ERROR_MARKER}{outcome.error}")
             keep_failure_log(store, outcome.failed, log_path, reporter.max_log_file_size)
-        with contextlib.suppress(OSError):
-            os.unlink(log_path)
+        if not _log_kept:
+            with contextlib.suppress(OSError):
+                os.unlink(log_path)
     return 0 if outcome.failed is None else 1
+
+
+_log_kept = False
+
+
+def keep_log_between_jobs() -> None:
+    """Keep one log file for all the jobs this process runs (each job truncates it).
+
+    For a warm runner that serves job after job: on a busy filesystem, creating and deleting a
+    file per job costs measurable system time. Its file goes with the workflow's directory.
+    """
+    global _log_kept
+    _log_kept = True
 
 
 def main_entry() -> None:
