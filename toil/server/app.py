@@ -84,7 +84,11 @@ def create_app(config: ServerConfig, store: StateStore, runner: Runner) -> Flask
         message = e.description or e.name
         if e.code == 413:
             message = f"the request body is larger than the server's limit of {config.max_body_size} bytes"
-        return _error(message, e.code or 500)
+        response = _error(message, e.code or 500)
+        for name, value in e.get_headers():
+            if name.lower() != "content-type":
+                response.headers[name] = value  # e.g. Allow on 405
+        return response
 
     @app.errorhandler(RequestError)
     def bad_request(e: RequestError) -> Response:

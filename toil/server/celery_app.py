@@ -39,5 +39,5 @@ def run_workflow(state_store: str, work_dir: str, run_id: str) -> int:
         code = subprocess.call(executor_command(store, Path(work_dir), run_id), stdin=subprocess.DEVNULL,
                                stdout=log, stderr=log, start_new_session=True)
     if code != 0 and not is_terminal(store.state(run_id)):
-        settle_lost_run(store, run_id, f"the run's executor exited with code {code} on a Celery worker")
+        settle_lost_run(store, Path(work_dir), run_id, f"the run's executor exited with code {code} on a Celery worker")
     return code

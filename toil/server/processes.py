@@ -114,3 +114,25 @@ def alive(record: dict[str, Any] | None) -> bool | None:
     if fields and fields[2] == "Z":
         return False
     return record.get("start") in (None, ticks)
+
+
+def processes_in(directory: str) -> list[int]:
+    """Processes working in ``directory`` or with it in their environment (a run's TMPDIR): a lost run's strays."""
+    found = []
+    mark = directory.rstrip("/") + "/"
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit() or int(entry) == os.getpid():
+            continue
+        try:
+            cwd = os.readlink(f"/proc/{entry}/cwd") + "/"
+            with open(f"/proc/{entry}/environ", "rb") as handle:
+                environ = handle.read().decode(errors="replace")
+        except OSError:
+            continue
+        if cwd.startswith(mark) or any(value.partition("=")[2].startswith(mark) for value in environ.split("\0")):
+            found.append(int(entry))
+    return found
+
+
+def kill_all(pids: list[int]) -> None:
+    _signal_all(None, set(pids), signal.SIGKILL)

@@ -24,12 +24,14 @@ def executor_command(store: StateStore, work_dir: Path, run_id: str) -> list[str
     return [sys.executable, "-m", "toil.server.executor", str(store.root), str(work_dir), run_id]
 
 
-def settle_lost_run(store: StateStore, run_id: str, why: str) -> None:
+def settle_lost_run(store: StateStore, work_dir: Path, run_id: str, why: str) -> None:
     """End a run whose executor is gone (and stop what it left running) in SYSTEM_ERROR."""
     child = store.read(run_id, "child")
     if processes.alive(child):
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(int(child["pid"]), signal.SIGKILL)
+    if processes.alive(store.read(run_id, "executor")) is not None:  # same host: find the strays
+        processes.kill_all(processes.processes_in(str(work_dir / run_id)))
     log = store.read(run_id, "log") or {"name": run_id, "cmd": [], "system_logs": []}
     log.setdefault("system_logs", []).append(f"toil server: {why}")
     store.move(run_id, State.SYSTEM_ERROR, also={"log": log})
@@ -62,8 +64,8 @@ class Runner:
         state = self.store.state(run_id)
         if state in ACTIVE and processes.alive(self.store.read(run_id, "executor")) is False:
             executor = self.store.read(run_id, "executor") or {}
-            settle_lost_run(self.store, run_id, f"the run's executor (pid {executor.get('pid')}) ended "
-                                                "before the run did")
+            settle_lost_run(self.store, self.work_dir, run_id,
+                            f"the run's executor (pid {executor.get('pid')}) ended before the run did")
 
     def resume(self) -> None:
         """After a (re)start: settle lost runs and make sure queued runs get executed.
@@ -93,8 +95,9 @@ class LocalRunner(Runner):
         if not is_terminal(self.store.state(run_id)) and (code != 0 or self.store.state(run_id) in ACTIVE):
             record = self.store.read(run_id, "executor")
             if record is None or int(record.get("pid", -1)) == process.pid:
-                settle_lost_run(self.store, run_id, f"the run's executor exited with code {code} before the run "
-                                                    "ended (see executor.log in the run directory)")
+                settle_lost_run(self.store, self.work_dir, run_id,
+                                f"the run's executor exited with code {code} before the run ended "
+                                "(see executor.log in the run directory)")
 
 
 class CeleryRunner(Runner):
