@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.server.wes import REPO, test_env
+from tests.server.wes import REPO, server_env
 
 REDIS = REPO / "tests" / "services" / "redis.sh"
 
@@ -46,7 +46,7 @@ def redis_url() -> Iterator[str]:
 @pytest.fixture(scope="session")
 def celery_worker(redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A Celery worker (2 processes) of toil.server.celery_app on the test Redis; yields the broker URL."""
-    env = test_env({"TOIL_WES_BROKER_URL": redis_url})
+    env = server_env({"TOIL_WES_BROKER_URL": redis_url})
     subprocess.run([sys.executable, "-m", "celery", "-A", "toil.server.celery_app", "purge", "-f"], env=env,
                    check=True, capture_output=True, timeout=60)
     log_path = tmp_path_factory.mktemp("celery") / "worker.log"

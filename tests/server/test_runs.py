@@ -21,7 +21,7 @@ from tests.server.wes import (
     EXAMPLES,
     WesServer,
     processes_of,
-    test_env,
+    server_env,
     wait_for_no_processes,
     wait_until,
 )
@@ -45,7 +45,7 @@ def wes(runner_args: list[str], tmp_path_factory: pytest.TempPathFactory) -> Ite
 
 
 def direct(command: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    done = subprocess.run(command, cwd=cwd, env=test_env(), capture_output=True, text=True, timeout=180, check=False)
+    done = subprocess.run(command, cwd=cwd, env=server_env(), capture_output=True, text=True, timeout=180, check=False)
     assert done.returncode == 0, done.stderr
     return done
 

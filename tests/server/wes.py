@@ -22,7 +22,7 @@ TERMINAL = {"COMPLETE", "EXECUTOR_ERROR", "SYSTEM_ERROR", "CANCELED"}
 _SERVING = re.compile(r"serving WES 1\.1 at (http://\S+)")
 
 
-def test_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+def server_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     """The environment of a server, worker or direct run: this checkout of toil first on the path."""
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
@@ -38,7 +38,7 @@ class WesServer:
         self.work_dir = work_dir
         self.args = args
         self.token = token
-        self.env = test_env(env)
+        self.env = server_env(env)
         self.log_path = work_dir.parent / f"{work_dir.name}-server.log"
         self.process: subprocess.Popen[bytes] | None = None
         self.url = ""

@@ -100,6 +100,7 @@ def create_app(config: ServerConfig, store: StateStore, runner: Runner) -> Flask
         return _error(f"internal server error: {type(e).__name__}", 500)
 
     _add_routes(app, config, store, runner)
+    _add_run_routes(app, config, store, runner)
     return app
 
 
@@ -152,6 +153,9 @@ def _add_routes(app: Flask, config: ServerConfig, store: StateStore, runner: Run
         log.info("toil server: run %s queued (%s %s)", run_id, checked.workflow_type, checked.workflow_type_version)
         return jsonify({"run_id": run_id})
 
+
+
+def _add_run_routes(app: Flask, config: ServerConfig, store: StateStore, runner: Runner) -> None:
     @app.get(f"{BASE}/runs/<run_id>")
     def get_run(run_id: str) -> Response:
         _known_run(store, run_id)

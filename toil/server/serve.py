@@ -77,7 +77,7 @@ def serve(options: argparse.Namespace) -> int:
     app = create_app(config, store, runner)
     try:
         server = create_server(app, host=options.host, port=options.port, threads=options.threads,
-                               max_request_body_size=2 * config.max_body_size, ident="toil-wes")
+                               max_request_body_size=config.max_body_size + (1 << 20), ident="toil-wes")
     except OSError as e:
         raise ServerError(f"cannot listen on {options.host}:{options.port}: {e.strerror}") from None
 
