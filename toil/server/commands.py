@@ -17,28 +17,49 @@ from toil.server.submission import python_arguments
 _DOWNLOAD_LIMIT = 16 << 20
 
 
-def _download(url: str, directory: Path) -> Path:
-    """Fetch a Python workflow given by http(s) URL into the run's workflow directory."""
-    name = PurePosixPath(urlparse(url).path).name or "workflow.py"
+def _target(url: str, directory: Path) -> Path:
+    name = PurePosixPath(urlparse(url).path).name or "workflow"
     target = directory / name
-    with urllib.request.urlopen(url, timeout=60) as response, open(target, "wb") as out:
+    return target if not target.exists() else directory / f"fetched-{name}"
+
+
+def _download(url: str, directory: Path) -> Path:
+    """Fetch a workflow document given by http(s) URL into the run's workflow directory."""
+    target = _target(url, directory)
+    with urllib.request.urlopen(url, timeout=60) as response:
         data = response.read(_DOWNLOAD_LIMIT + 1)
-        if len(data) > _DOWNLOAD_LIMIT:
-            raise ValueError(f"the workflow at {url} is larger than {_DOWNLOAD_LIMIT} bytes")
-        out.write(data)
+    if len(data) > _DOWNLOAD_LIMIT:
+        raise ValueError(f"the workflow at {url} is larger than {_DOWNLOAD_LIMIT} bytes")
+    target.write_bytes(data)
+    return target
+
+
+def _download_s3(url: str, directory: Path) -> Path:
+    """Fetch a workflow document from S3 (boto3's usual credentials and endpoint settings)."""
+    import boto3
+
+    parsed = urlparse(url)
+    target = _target(url, directory)
+    boto3.client("s3").download_file(parsed.netloc, parsed.path.lstrip("/"), str(target))
     return target
 
 
 def workflow_location(request: dict[str, Any], paths: RunPaths) -> str:
-    """The path or URL of the workflow document for the runner."""
+    """The path or URL of the workflow document for the runner.
+
+    toil-cwl-runner loads http(s) documents itself (so their relative imports work); the other
+    runners get a local copy, as every runner does of an s3 document.
+    """
     url: str = request["workflow_url"]
     scheme = urlparse(url).scheme.lower()
     if scheme == "file":
         return urlparse(url).path
-    if scheme in ("http", "https") and request["workflow_type"] == "py":
-        return str(_download(url, paths.workflow))
+    if scheme in ("http", "https"):
+        return url if request["workflow_type"] == "CWL" else str(_download(url, paths.workflow))
+    if scheme == "s3":
+        return str(_download_s3(url, paths.workflow))
     if scheme:
-        return url
+        raise ValueError(f"unsupported workflow URL {url}")
     return str(paths.workflow / url)
 
 

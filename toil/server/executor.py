@@ -65,8 +65,9 @@ class Execution:
             directory.mkdir(parents=True, exist_ok=True)
         try:
             argv = commands.command(request, self.paths)
-        except (OSError, ValueError) as e:
-            self.finish(State.EXECUTOR_ERROR, f"toil server: cannot fetch the workflow: {e}")
+        except Exception as e:  # noqa: BLE001 - a URL that cannot be fetched is the submitter's error
+            self.finish(State.EXECUTOR_ERROR, f"toil server: cannot fetch the workflow {request['workflow_url']}: "
+                                              f"{type(e).__name__}: {e}")
             return
         self.log["cmd"] = argv
         if self.cancel_requested() or not self.store.move(self.run_id, State.RUNNING):

@@ -137,13 +137,9 @@ def engine_arguments(parameters: Mapping[str, Any], *, trusted: bool = False) ->
     return arguments
 
 
-def _check_workflow_url(url: str, kind: str, attachments: list[Attachment], allow_local_files: bool) -> str:
+def _check_workflow_url(url: str, attachments: list[Attachment], allow_local_files: bool) -> str:
     scheme = urlparse(url).scheme.lower()
-    if scheme in ("http", "https"):
-        return url
-    if scheme == "s3":
-        if kind == "py":
-            raise RequestError("a py workflow_url must be attached, http(s) or file://, not s3://")
+    if scheme in ("http", "https", "s3"):
         return url
     if scheme == "file":
         if not allow_local_files:
@@ -177,7 +173,7 @@ def parse_run_request(form: Mapping[str, str], files: list[tuple[str, IO[bytes]]
     engine_parameters = _json_object(form, "workflow_engine_parameters")
     request = RunRequest(
         workflow_type=kind, workflow_type_version=version,
-        workflow_url=_check_workflow_url(url, kind, attachments, allow_local_files),
+        workflow_url=_check_workflow_url(url, attachments, allow_local_files),
         workflow_params=_json_object(form, "workflow_params"), tags=_json_object(form, "tags"),
         engine_options=engine_arguments(engine_parameters), engine_parameters=engine_parameters,
         attachments=attachments)
