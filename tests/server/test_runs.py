@@ -172,3 +172,17 @@ def test_runs_are_listed_a_page_at_a_time(wes: WesServer) -> None:
     assert first["runs"] == everything[:2] and first["next_page_token"]
     second = wes.get("/runs", params={"page_size": 2, "page_token": first["next_page_token"]}).json()
     assert second["runs"] == everything[2:4]
+
+
+def test_cancel_of_a_queued_run_is_immediate(redis_url: str, tmp_path: Path) -> None:
+    """With no Celery worker on its queue (a Redis database of its own) a run stays QUEUED until canceled."""
+    idle_broker = redis_url.rsplit("/", 1)[0] + "/7"
+    wes = WesServer(tmp_path / "work", "--runner", "celery", "--broker", idle_broker).start()
+    try:
+        run_id = wes.start_run("CWL", "v1.2", "hello.cwl", attachments={"hello.cwl": EXAMPLES / "hello.cwl"})
+        assert wes.state(run_id) == "QUEUED"
+        assert wes.post(f"/runs/{run_id}/cancel").status_code == 200
+        assert wes.state(run_id) == "CANCELED"
+        assert wes.get("/service-info").json()["system_state_counts"]["CANCELED"] == 1
+    finally:
+        wes.stop()
