@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,6 +11,9 @@ from pathlib import Path
 import pytest
 
 from tests.server.wes import EXAMPLES, WesServer
+from toil.server.s3_store import S3StateStore
+from toil.server.states import State
+from toil.server.store import new_run_id
 from toil.stores import s3_io
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -46,3 +50,40 @@ def test_cwl_and_wdl_documents_from_s3(tmp_path: Path, bucket: str) -> None:
         assert any("cannot fetch the workflow" in line for line in wes.run_log(missing)["run_log"]["system_logs"])
     finally:
         wes.stop()
+
+
+def test_s3_state_store_moves_by_compare_and_set(bucket: str) -> None:
+    store = S3StateStore(f"s3://{bucket}/cas")
+    run_id = new_run_id()
+    store.create(run_id, {"workflow_type": "CWL"})
+    assert store.move(run_id, State.QUEUED) and not store.move(run_id, State.COMPLETE)
+    wins: list[bool] = []
+    racers = [threading.Thread(target=lambda: wins.append(S3StateStore(f"s3://{bucket}/cas").move(
+        run_id, State.INITIALIZING, only_from=frozenset({State.QUEUED}), also={"executor": {"pid": 1}})))
+        for _ in range(6)]
+    for racer in racers:
+        racer.start()
+    for racer in racers:
+        racer.join()
+    assert sorted(wins) == [False] * 5 + [True]
+    assert store.state(run_id) == State.INITIALIZING and store.read(run_id, "executor") == {"pid": 1}
+    assert store.run_ids() == [run_id] and store.exists(run_id) and not store.exists(new_run_id())
+
+
+def test_server_keeps_run_states_in_s3_across_a_restart(tmp_path: Path, bucket: str) -> None:
+    locator = f"s3://{bucket}/wes-state"
+    wes = WesServer(tmp_path / "work", "--state_store", locator).start()
+    try:
+        run_id = wes.start_run("CWL", "v1.2", "hello.cwl", attachments={"hello.cwl": EXAMPLES / "hello.cwl"})
+        assert wes.wait(run_id) == "COMPLETE", wes.run_log(run_id)
+    finally:
+        wes.stop()
+    assert not (tmp_path / "work" / run_id / "wes").exists(), "the states are in S3, not in the work directory"
+    keys = [o["Key"] for o in s3_io.client("us-east-1").list_objects_v2(Bucket=bucket)["Contents"]]
+    assert f"wes-state/{run_id}/state.json" in keys
+    again = WesServer(tmp_path / "work", "--state_store", locator).start()
+    try:
+        assert again.state(run_id) == "COMPLETE"
+        assert Path(again.run_log(run_id)["outputs"]["output"]["path"]).read_text() == "Hello, world!\n"
+    finally:
+        again.stop()

@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from toil.server.states import TERMINAL, State, can_move
-from toil.server.store import StateStore, new_run_id
+from toil.server.store import LocalStateStore, new_run_id
 from toil.server.submission import RequestError, engine_arguments, python_arguments, safe_relative_name
 
 
@@ -27,7 +27,7 @@ def test_a_terminal_state_never_changes(targets: list[State]) -> None:
 
 
 def test_store_moves_only_along_allowed_transitions(tmp_path: Path) -> None:
-    store = StateStore(tmp_path)
+    store = LocalStateStore(tmp_path)
     run_id = new_run_id()
     store.create(run_id, {"workflow_type": "CWL"})
     assert store.state(run_id) == State.UNKNOWN
@@ -40,17 +40,17 @@ def test_store_moves_only_along_allowed_transitions(tmp_path: Path) -> None:
     assert not store.move(run_id, State.CANCELING) and not store.move(run_id, State.SYSTEM_ERROR)
     assert store.state(run_id) == State.COMPLETE
     assert [h[0] for h in store.read(run_id, "state")["history"]] == ["UNKNOWN", "QUEUED", "INITIALIZING", "RUNNING"]
-    assert StateStore(tmp_path).run_ids() == [run_id], "a new store object (a restarted server) sees the run"
+    assert LocalStateStore(tmp_path).run_ids() == [run_id], "a new store object (a restarted server) sees the run"
 
 
 def test_only_one_of_many_racing_executors_takes_a_queued_run(tmp_path: Path) -> None:
-    store = StateStore(tmp_path)
+    store = LocalStateStore(tmp_path)
     run_id = new_run_id()
     store.create(run_id, {})
     store.move(run_id, State.QUEUED)
     wins: list[bool] = []
     threads = [threading.Thread(target=lambda: wins.append(
-        StateStore(tmp_path).move(run_id, State.INITIALIZING, only_from=frozenset({State.QUEUED}))))
+        LocalStateStore(tmp_path).move(run_id, State.INITIALIZING, only_from=frozenset({State.QUEUED}))))
         for _ in range(8)]
     for thread in threads:
         thread.start()
@@ -60,7 +60,7 @@ def test_only_one_of_many_racing_executors_takes_a_queued_run(tmp_path: Path) ->
 
 
 def test_run_ids_are_checked_before_touching_the_disk(tmp_path: Path) -> None:
-    store = StateStore(tmp_path / "store")
+    store = LocalStateStore(tmp_path / "store")
     assert not store.exists("../../etc")
     with pytest.raises(KeyError):
         store.read("../x", "state")

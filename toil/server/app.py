@@ -27,7 +27,6 @@ log = logging.getLogger(__name__)
 @dataclass
 class ServerConfig:
     work_dir: Path
-    state_store: Path
     engine_options: list[str] = field(default_factory=list)
     allow_local_files: bool = False
     auth_token: str | None = None
@@ -146,7 +145,7 @@ def _add_routes(app: Flask, config: ServerConfig, store: StateStore, runner: Run
             lay_out(checked, paths)
         except Exception:
             shutil.rmtree(paths.root, ignore_errors=True)
-            shutil.rmtree(store.root / run_id, ignore_errors=True)
+            store.forget(run_id)
             raise
         store.move(run_id, State.QUEUED)
         runner.submit(run_id)

@@ -14,7 +14,7 @@ from celery import Celery
 
 from toil.server.runners import executor_command, settle_lost_run
 from toil.server.states import is_terminal
-from toil.server.store import StateStore
+from toil.server.store import open_state_store
 
 DEFAULT_BROKER = "redis://127.0.0.1:6379/0"
 
@@ -33,7 +33,7 @@ app = make_app()
 @app.task(name="toil.server.run")
 def run_workflow(state_store: str, work_dir: str, run_id: str) -> int:
     """Execute one run; if its executor dies without ending the run, end it in SYSTEM_ERROR."""
-    store = StateStore(state_store)
+    store = open_state_store(state_store)
     log_path = Path(work_dir) / run_id / "executor.log"
     with open(log_path, "ab") as log:
         code = subprocess.call(executor_command(store, Path(work_dir), run_id), stdin=subprocess.DEVNULL,

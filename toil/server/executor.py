@@ -22,7 +22,7 @@ from typing import Any
 from toil.server import commands, processes
 from toil.server.layout import RunPaths
 from toil.server.states import State
-from toil.server.store import StateStore
+from toil.server.store import StateStore, open_state_store
 
 POLL_SECONDS = 0.5
 
@@ -116,7 +116,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("work_dir")
     parser.add_argument("run_id")
     options = parser.parse_args(argv)
-    execution = Execution(StateStore(options.state_store), Path(options.work_dir).resolve(), options.run_id)
+    execution = Execution(open_state_store(options.state_store), Path(options.work_dir).resolve(), options.run_id)
 
     def on_sigterm(signum: int, frame: FrameType | None) -> None:
         execution.signaled = True

@@ -12,7 +12,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--work_dir", "--work-dir", default="workflows",
                         help="Where each run gets its directory (default ./workflows).")
     parser.add_argument("--state_store", "--state-store", default=None,
-                        help="Directory keeping the runs' states (default: the work directory).")
+                        help="Where the runs' states are kept: a directory or s3://BUCKET/PREFIX (default: the work "
+                             "directory).")
     parser.add_argument("--opt", "-o", action="append", default=[], metavar="OPTION",
                         help="An engine option given to every run, e.g. --opt=--logLevel=DEBUG (repeatable).")
     parser.add_argument("--runner", choices=("local", "celery"), default="local",

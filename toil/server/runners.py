@@ -21,7 +21,7 @@ from toil.server.store import StateStore
 
 
 def executor_command(store: StateStore, work_dir: Path, run_id: str) -> list[str]:
-    return [sys.executable, "-m", "toil.server.executor", str(store.root), str(work_dir), run_id]
+    return [sys.executable, "-m", "toil.server.executor", store.locator, str(work_dir), run_id]
 
 
 def settle_lost_run(store: StateStore, work_dir: Path, run_id: str, why: str) -> None:
@@ -113,7 +113,7 @@ class CeleryRunner(Runner):
         self.app = make_app(broker)
 
     def submit(self, run_id: str) -> None:
-        self.app.send_task("toil.server.run", args=[str(self.store.root), str(self.work_dir), run_id],
+        self.app.send_task("toil.server.run", args=[self.store.locator, str(self.work_dir), run_id],
                            task_id=run_id)
 
     def revoke(self, run_id: str) -> None:

@@ -12,7 +12,7 @@ from types import FrameType
 
 from toil.server.app import ServerConfig, create_app
 from toil.server.runners import CeleryRunner, LocalRunner, Runner
-from toil.server.store import StateStore
+from toil.server.store import StateStore, open_state_store
 from toil.server.submission import RequestError, engine_arguments
 
 
@@ -43,22 +43,36 @@ def _engine_options(given: list[str]) -> list[str]:
     return options
 
 
+def _writable_directory(path: str) -> Path:
+    directory = Path(path).resolve()
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise ServerError(f"cannot use directory {directory}: {e.strerror}") from None
+    if not os.access(directory, os.W_OK | os.X_OK):
+        raise ServerError(f"directory {directory} is not writable")
+    return directory
+
+
+def _open_store(locator: str) -> StateStore:
+    if not locator.startswith("s3://"):
+        locator = str(_writable_directory(locator))
+    try:
+        store = open_state_store(locator)
+        store.run_ids()  # fail now, not at the first request
+    except Exception as e:  # noqa: BLE001 - any reason (credentials, bucket, network) is one clear line
+        raise ServerError(f"cannot use --state_store {locator}: {e}") from None
+    return store
+
+
 def configure(options: argparse.Namespace) -> tuple[ServerConfig, StateStore, Runner]:
-    work_dir = Path(options.work_dir).resolve()
-    state_root = Path(options.state_store).resolve() if options.state_store else work_dir
-    for directory in (work_dir, state_root):
-        try:
-            directory.mkdir(parents=True, exist_ok=True)
-        except OSError as e:
-            raise ServerError(f"cannot use directory {directory}: {e.strerror}") from None
-        if not os.access(directory, os.W_OK | os.X_OK):
-            raise ServerError(f"directory {directory} is not writable")
+    work_dir = _writable_directory(options.work_dir)
+    store = _open_store(options.state_store or str(work_dir))
     if options.max_body_size < 1024:
         raise ServerError("--max-body-size must be at least 1024 bytes")
-    config = ServerConfig(work_dir=work_dir, state_store=state_root, engine_options=_engine_options(options.opt),
+    config = ServerConfig(work_dir=work_dir, engine_options=_engine_options(options.opt),
                           allow_local_files=options.allow_local_files,
                           auth_token=_read_token(options.auth_token_file), max_body_size=options.max_body_size)
-    store = StateStore(state_root)
     runner: Runner
     if options.runner == "celery" and not options.bypass_celery:
         runner = CeleryRunner(store, work_dir, options.broker)
