@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.server.wes import EXAMPLES, WesServer
+from tests.server.wes import EXAMPLES, WesServer, race
 from toil.server.s3_store import S3StateStore
 from toil.server.states import State
 from toil.server.store import new_run_id
@@ -57,15 +56,9 @@ def test_s3_state_store_moves_by_compare_and_set(bucket: str) -> None:
     run_id = new_run_id()
     store.create(run_id, {"workflow_type": "CWL"})
     assert store.move(run_id, State.QUEUED) and not store.move(run_id, State.COMPLETE)
-    wins: list[bool] = []
-    racers = [threading.Thread(target=lambda: wins.append(S3StateStore(f"s3://{bucket}/cas").move(
-        run_id, State.INITIALIZING, only_from=frozenset({State.QUEUED}), also={"executor": {"pid": 1}})))
-        for _ in range(6)]
-    for racer in racers:
-        racer.start()
-    for racer in racers:
-        racer.join()
-    assert sorted(wins) == [False] * 5 + [True]
+    wins = race(6, lambda: S3StateStore(f"s3://{bucket}/cas").move(
+        run_id, State.INITIALIZING, only_from=frozenset({State.QUEUED}), also={"executor": {"pid": 1}}))
+    assert wins == [False] * 5 + [True]
     assert store.state(run_id) == State.INITIALIZING and store.read(run_id, "executor") == {"pid": 1}
     assert store.run_ids() == [run_id] and store.exists(run_id) and not store.exists(new_run_id())
 

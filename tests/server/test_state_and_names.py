@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import posixpath
-import threading
 from pathlib import Path
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tests.server.wes import race
 from toil.server.states import TERMINAL, State, can_move
 from toil.server.store import LocalStateStore, new_run_id
 from toil.server.submission import RequestError, engine_arguments, python_arguments, safe_relative_name
@@ -48,15 +48,9 @@ def test_only_one_of_many_racing_executors_takes_a_queued_run(tmp_path: Path) ->
     run_id = new_run_id()
     store.create(run_id, {})
     store.move(run_id, State.QUEUED)
-    wins: list[bool] = []
-    threads = [threading.Thread(target=lambda: wins.append(
-        LocalStateStore(tmp_path).move(run_id, State.INITIALIZING, only_from=frozenset({State.QUEUED}))))
-        for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert sorted(wins) == [False] * 7 + [True]
+    wins = race(8, lambda: LocalStateStore(tmp_path).move(run_id, State.INITIALIZING,
+                                                            only_from=frozenset({State.QUEUED})))
+    assert wins == [False] * 7 + [True]
 
 
 def test_run_ids_are_checked_before_touching_the_disk(tmp_path: Path) -> None:

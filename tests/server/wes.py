@@ -7,8 +7,9 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -163,3 +164,14 @@ def wait_for_no_processes(run_dir: Path, timeout: float = 10) -> None:
         if time.monotonic() > deadline:
             raise AssertionError(f"processes of the run still there after {timeout} s:\n" + "\n".join(left))
         time.sleep(0.1)
+
+
+def race(count: int, attempt: Callable[[], bool]) -> list[bool]:
+    """Run ``attempt`` in ``count`` threads at once; their results, sorted."""
+    results: list[bool] = []
+    threads = [threading.Thread(target=lambda: results.append(attempt())) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return sorted(results)
