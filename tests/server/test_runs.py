@@ -118,18 +118,22 @@ def test_failing_workflow_ends_in_executor_error_with_its_stderr(wes: WesServer)
     assert wes.state(run_id) == "EXECUTOR_ERROR", "a terminal state stays"
 
 
-def _start_sleeper(wes: WesServer, seconds: int) -> str:
-    run_id = wes.start_run("CWL", "v1.2", "sleep.cwl", attachments={"sleep.cwl": DATA / "sleep.cwl"},
-                           params=json.dumps({"seconds": seconds}))
+def _start_sleeper(wes: WesServer, seconds: int, language: str = "CWL") -> str:
+    if language == "CWL":
+        run_id = wes.start_run("CWL", "v1.2", "sleep.cwl", attachments={"sleep.cwl": DATA / "sleep.cwl"},
+                               params=json.dumps({"seconds": seconds}))
+    else:
+        run_id = wes.start_run("WDL", "1.0", "sleep.wdl", attachments={"sleep.wdl": DATA / "sleep.wdl"},
+                               params=json.dumps({"sleeper.seconds": seconds}))
     wes.wait(run_id, {"RUNNING"} | {"COMPLETE", "EXECUTOR_ERROR", "SYSTEM_ERROR"}, timeout=60)
-    run_dir = wes.run_dir(run_id)
-    wait_until(lambda: any(" sleep " in p or p.endswith(" sleep") or "sleep \"$0\"" in p
-                           for p in processes_of(run_dir)), 60, "the workflow's sleep to start")
+    wait_until(lambda: any(f"sleep {seconds}" in p for p in processes_of(wes.run_dir(run_id))), 60,
+               "the workflow's sleep to start")
     return run_id
 
 
-def test_cancel_running_workflow_ends_canceled_with_its_processes_gone(wes: WesServer) -> None:
-    run_id = _start_sleeper(wes, 120)
+@pytest.mark.parametrize("language", ["CWL", "WDL"])
+def test_cancel_running_workflow_ends_canceled_with_its_processes_gone(wes: WesServer, language: str) -> None:
+    run_id = _start_sleeper(wes, 120, language)
     assert wes.state(run_id) == "RUNNING"
     assert processes_of(wes.run_dir(run_id))
     response = wes.post(f"/runs/{run_id}/cancel")
