@@ -102,7 +102,7 @@ class Execution:
                     processes.stop_tree(child.pid)
                     code = child.wait()
                     break
-        processes.stop_tree(child.pid, grace=2.0)
+        processes.stop_tree(None, grace=2.0)  # whatever the workflow left running (we adopted it)
         return code
 
 

@@ -25,7 +25,10 @@ def executor_command(store: StateStore, work_dir: Path, run_id: str) -> list[str
 
 
 def settle_lost_run(store: StateStore, work_dir: Path, run_id: str, why: str) -> None:
-    """End a run whose executor is gone (and stop what it left running) in SYSTEM_ERROR."""
+    """End a run whose executor is gone, and stop what it left running.
+
+    It ends in SYSTEM_ERROR, or CANCELED when it was being canceled anyway.
+    """
     child = store.read(run_id, "child")
     if processes.alive(child):
         with contextlib.suppress(ProcessLookupError, PermissionError):
@@ -34,7 +37,8 @@ def settle_lost_run(store: StateStore, work_dir: Path, run_id: str, why: str) ->
         processes.kill_all(processes.processes_in(str(work_dir / run_id)))
     log = store.read(run_id, "log") or {"name": run_id, "cmd": [], "system_logs": []}
     log.setdefault("system_logs", []).append(f"toil server: {why}")
-    store.move(run_id, State.SYSTEM_ERROR, also={"log": log})
+    if not store.move(run_id, State.CANCELED, only_from=frozenset({State.CANCELING}), also={"log": log}):
+        store.move(run_id, State.SYSTEM_ERROR, also={"log": log})
 
 
 class Runner:
