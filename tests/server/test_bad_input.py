@@ -58,6 +58,7 @@ def test_unknown_workflow_type_or_version(wes: WesServer) -> None:
     refused(wes.submit("Nextflow", "1", "hello.cwl", attachments=HELLO), 400, "unknown workflow_type", "CWL")
     refused(wes.submit("CWL", "v9.9", "hello.cwl", attachments=HELLO), 400, "unsupported CWL version", "v1.2")
     refused(wes.submit("WDL", "v1.2", "hello.cwl", attachments=HELLO), 400, "unsupported WDL version")
+    refused(wes.submit("py", "2.7", "hello.cwl", attachments=HELLO), 400, "unsupported py version")
 
 
 def test_missing_fields(wes: WesServer) -> None:

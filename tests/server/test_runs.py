@@ -51,6 +51,7 @@ def direct(command: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
 
 
 def test_service_info_lists_types_versions_and_counts(wes: WesServer) -> None:
+    assert wes.url.startswith("http://127.0.0.1:"), "the server listens on loopback unless told otherwise"
     info = wes.get("/service-info").json()
     assert info["workflow_type_versions"]["CWL"]["workflow_type_version"] == ["v1.0", "v1.1", "v1.2"]
     assert "1.0" in info["workflow_type_versions"]["WDL"]["workflow_type_version"]

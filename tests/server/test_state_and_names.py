@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import posixpath
 from pathlib import Path
 
@@ -12,7 +13,13 @@ from hypothesis import strategies as st
 from tests.server.wes import race
 from toil.server.states import TERMINAL, State, can_move
 from toil.server.store import LocalStateStore, new_run_id
-from toil.server.submission import RequestError, engine_arguments, python_arguments, safe_relative_name
+from toil.server.submission import (
+    RequestError,
+    engine_arguments,
+    parse_run_request,
+    python_arguments,
+    safe_relative_name,
+)
 
 
 @given(st.lists(st.sampled_from(list(State)), max_size=30))
@@ -84,3 +91,11 @@ def test_engine_and_python_arguments() -> None:
     assert engine_arguments({"--workDir": "/scratch"}, trusted=True) == ["--workDir=/scratch"]
     assert python_arguments({"input": "in.txt", "n": 3, "flag": True, "off": False, "many": ["a", "b"]}) == \
         ["--input", "in.txt", "--n", "3", "--flag", "--many", "a", "--many", "b"]
+
+
+def test_versions_are_matched_leniently() -> None:
+    form = {"workflow_url": "w", "workflow_type": "cwl", "workflow_type_version": "1.2"}
+    files = [("w", io.BytesIO(b""))]
+    assert parse_run_request(form, files, allow_local_files=False).workflow_type_version == "v1.2"
+    form.update(workflow_type="PY", workflow_type_version="3.8")
+    assert parse_run_request(form, files, allow_local_files=False).workflow_type == "py"

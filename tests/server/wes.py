@@ -71,10 +71,12 @@ class WesServer:
             return
         self.process.send_signal(sig)
         try:
-            self.process.wait(timeout=15)
+            code = self.process.wait(timeout=15)
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
+            raise AssertionError(f"toil server did not stop within 15 s of signal {sig}") from None
+        assert sig != signal.SIGTERM or code == 0, f"toil server exited {code} on SIGTERM:\n{self.log()}"
         # a restarted server announces again: only the new announcement counts
         self.log_path.write_text(self.log().replace("serving WES 1.1 at", "served WES 1.1 at"))
 

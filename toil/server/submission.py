@@ -112,10 +112,20 @@ def _workflow_type(form: Mapping[str, str]) -> tuple[str, str]:
         raise RequestError(f"unknown workflow_type {given[:100]!r}; supported: " + ", ".join(WORKFLOW_TYPES))
     if not version:
         raise RequestError(f"missing field workflow_type_version (for {kind}: {', '.join(WORKFLOW_TYPES[kind])})")
-    if version not in WORKFLOW_TYPES[kind]:
+    normalized = _normalized_version(kind, version.strip())
+    if normalized is None:
         raise RequestError(f"unsupported {kind} version {version[:100]!r}; supported: "
                            + ", ".join(WORKFLOW_TYPES[kind]))
-    return kind, version
+    return kind, normalized
+
+
+def _normalized_version(kind: str, version: str) -> str | None:
+    """The version as listed in WORKFLOW_TYPES; CWL's may lack its 'v', py's may be any Python 3."""
+    if kind == "CWL" and not version.startswith("v"):
+        version = "v" + version
+    if kind == "py" and re.fullmatch(r"3(\.\d{1,2})?", version):
+        return version
+    return version if version in WORKFLOW_TYPES[kind] else None
 
 
 def engine_arguments(parameters: Mapping[str, Any], *, trusted: bool = False) -> list[str]:
