@@ -42,7 +42,7 @@ class _UploadRequest(Request):
                          filename: str | None = None, content_length: int | None = None) -> IO[bytes]:
         import tempfile
 
-        return tempfile.SpooledTemporaryFile(max_size=1 << 20, dir=self.spool_dir)  # type: ignore[return-value]
+        return tempfile.SpooledTemporaryFile(max_size=1 << 20, dir=self.spool_dir)
 
 
 def _error(message: str, status: int) -> Response:

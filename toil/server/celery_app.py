@@ -30,7 +30,7 @@ def make_app(broker: str | None = None) -> Celery:
 app = make_app()
 
 
-@app.task(name="toil.server.run")
+@app.task(name="toil.server.run")  # type: ignore[untyped-decorator]  # celery is untyped
 def run_workflow(state_store: str, work_dir: str, run_id: str) -> int:
     """Execute one run; if its executor dies without ending the run, end it in SYSTEM_ERROR."""
     store = open_state_store(state_store)
