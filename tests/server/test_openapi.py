@@ -10,6 +10,7 @@ from importlib import resources
 from pathlib import Path
 
 import pytest
+import requests
 import yaml
 from openapi_spec_validator import validate
 
@@ -49,6 +50,8 @@ def test_schemathesis_finds_no_server_errors(tmp_path: Path) -> None:
         statuses = _statuses(tmp_path / "report")
         assert statuses and not [s for s in statuses if s >= 500], sorted(set(statuses))
         assert {200, 400, 401, 404} <= set(statuses), sorted(set(statuses))
+        served = requests.get(wes.url + "/openapi.yaml", timeout=30)  # no token needed
+        assert served.status_code == 200 and served.content == DOCUMENT.read_bytes()
     finally:
         wes.stop()
     assert "internal error" not in wes.log()

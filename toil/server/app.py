@@ -6,6 +6,7 @@ import hmac
 import logging
 import shutil
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 from typing import IO, Any
 
@@ -54,7 +55,7 @@ def _error(message: str, status: int) -> Response:
 
 
 def _check_token(expected: str | None) -> Response | None:
-    if expected is None or request.path.rstrip("/") == f"{BASE}/service-info":
+    if expected is None or request.path.rstrip("/") in (f"{BASE}/service-info", f"{BASE}/openapi.yaml"):
         return None
     header = request.headers.get("Authorization", "")
     if not header:
@@ -122,6 +123,11 @@ def _add_routes(app: Flask, config: ServerConfig, store: StateStore, runner: Run
     @app.get(f"{BASE}/service-info")
     def service_info() -> Response:
         return jsonify(views.service_info(store, config.engine_options, config.auth_token is not None))
+
+    @app.get(f"{BASE}/openapi.yaml")
+    def openapi_document() -> Response:
+        document = resources.files("toil.server").joinpath("openapi.yaml").read_bytes()
+        return Response(document, mimetype="application/yaml")
 
     @app.get(f"{BASE}/runs")
     def list_runs() -> Response:

@@ -29,4 +29,5 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "but /service-info.")
     parser.add_argument("--max-body-size", "--max_body_size", type=int, default=64 << 20, metavar="BYTES",
                         help="Largest request body accepted (default 64 MiB).")
-    parser.add_argument("--threads", type=int, default=8, help="Threads serving requests (default 8).")
+    parser.add_argument("--threads", "--workers", "-w", dest="threads", type=int, default=8,
+                        help="Threads serving requests (default 8).")
