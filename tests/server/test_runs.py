@@ -195,3 +195,15 @@ def test_cancel_of_a_queued_run_is_immediate(redis_url: str, tmp_path: Path) -> 
         assert wes.get("/service-info").json()["system_state_counts"]["CANCELED"] == 1
     finally:
         wes.stop()
+
+
+def test_unreachable_broker_ends_the_run_in_system_error_not_queued(tmp_path: Path) -> None:
+    wes = WesServer(tmp_path / "work", "--runner", "celery", "--broker", "redis://127.0.0.1:9/0").start()
+    try:
+        response = wes.submit("CWL", "v1.2", "hello.cwl", attachments={"hello.cwl": EXAMPLES / "hello.cwl"})
+        assert response.status_code == 503 and "celery runner is unavailable" in response.json()["msg"]
+        [run] = wes.get("/runs").json()["runs"]
+        assert run["state"] == "SYSTEM_ERROR"
+        assert any("did not take the run" in line for line in wes.run_log(run["run_id"])["run_log"]["system_logs"])
+    finally:
+        wes.stop()

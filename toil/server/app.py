@@ -15,7 +15,7 @@ from werkzeug.exceptions import HTTPException
 
 from toil.server import views
 from toil.server.layout import RunPaths
-from toil.server.runners import Runner
+from toil.server.runners import Runner, settle_lost_run
 from toil.server.states import State, is_terminal
 from toil.server.store import StateStore, new_run_id, valid_run_id
 from toil.server.submission import RequestError, lay_out, parse_run_request
@@ -154,10 +154,14 @@ def _add_routes(app: Flask, config: ServerConfig, store: StateStore, runner: Run
             store.forget(run_id)
             raise
         store.move(run_id, State.QUEUED)
-        runner.submit(run_id)
+        try:
+            runner.submit(run_id)
+        except Exception as e:  # noqa: BLE001 - the run must not stay QUEUED with nobody to run it
+            settle_lost_run(store, config.work_dir, run_id, f"the {runner.name} runner did not take the run: {e}")
+            raise RequestError(f"the {runner.name} runner is unavailable ({type(e).__name__}); run {run_id} "
+                               "ended in SYSTEM_ERROR", 503) from None
         log.info("toil server: run %s queued (%s %s)", run_id, checked.workflow_type, checked.workflow_type_version)
         return jsonify({"run_id": run_id})
-
 
 
 def _add_run_routes(app: Flask, config: ServerConfig, store: StateStore, runner: Runner) -> None:
