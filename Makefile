@@ -5,7 +5,7 @@ MYPY_CONFIG ?= $(CURDIR)/pyproject.toml
 export PIP_ROOT_USER_ACTION ?= ignore
 export PIP_DISABLE_PIP_VERSION_CHECK ?= 1
 
-.PHONY: help install check lint typecheck layers check-typecheck-catches test test-gridengine demo clean conformance conformance-cwl conformance-wdl
+.PHONY: help install check lint typecheck layers check-typecheck-catches test test-gridengine test-server demo clean conformance conformance-cwl conformance-wdl
 
 help:
 	@echo "make install                  install the package (editable) with the test/lint tools"
@@ -70,6 +70,10 @@ GRID_ENGINE_TESTS = tests/cluster/test_grid_engine_contract.py tests/cluster/tes
 
 test-gridengine: install
 	$(PYTHON) -m pytest -q -p no:cacheprovider $(GRID_ENGINE_TESTS)
+
+# toil server (WES) alone: starts its own Redis (tests/services/redis.sh) and Celery worker. Part of `make test`.
+test-server: install
+	$(PYTHON) -m pytest -q -p no:cacheprovider tests/server
 
 conformance: conformance-cwl conformance-wdl
 
