@@ -3,7 +3,7 @@
 A Promise inside a body or a return value is written as a persistent reference
 ``("promise", producer job id, path)``: nothing of the producer is pickled. Loading a
 body or a value goes through an explicit resolver that reads producers' return values
-from the job store (recursively, for promises of promises).
+from the job store (promises of promises too, to any depth, without recursion).
 """
 
 from __future__ import annotations
@@ -99,6 +99,43 @@ class ResultReader:
         self._cache: dict[str, Any] = {}
 
     def __call__(self, ref: PromiseRef) -> Any:
-        if ref.job_id not in self._cache:
-            self._cache[ref.job_id] = loads(self._read_result(ref.job_id), self)
+        self._resolve(ref.job_id)
         return follow_path(self._cache[ref.job_id], ref.path)
+
+    def _resolve(self, job_id: str) -> None:
+        """Read job_id's value, and the values it refers to first, without recursion.
+
+        A chain of jobs each returning its child's promise makes results that refer to each
+        other N deep; unpickling them recursively overflowed Python's stack at N near 1,000.
+        Each result is unpickled once its references are all known: a reference to a value not
+        yet read stops the attempt, which is made again after that value is read.
+        """
+        pending = [job_id]
+        raw: dict[str, bytes] = {}  # read once from the store, even when unpickled twice
+        while pending:
+            current = pending[-1]
+            if current in self._cache:
+                pending.pop()
+                continue
+            if current not in raw:
+                raw[current] = self._read_result(current)
+            try:
+                self._cache[current] = loads(raw[current], self._known)
+            except _Unread as missing:
+                if missing.job_id in raw:  # read and waiting: the values form a cycle
+                    raise ValueError(f"the return values of jobs {pending} refer to each other in a cycle") from None
+                pending.append(missing.job_id)
+            else:
+                del raw[current]
+                pending.pop()
+
+    def _known(self, ref: PromiseRef) -> Any:
+        if ref.job_id not in self._cache:
+            raise _Unread(ref.job_id)
+        return follow_path(self._cache[ref.job_id], ref.path)
+
+
+class _Unread(Exception):
+    def __init__(self, job_id: str) -> None:
+        super().__init__(job_id)
+        self.job_id = job_id

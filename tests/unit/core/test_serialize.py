@@ -1,0 +1,39 @@
+"""Promise resolution through ResultReader: nested, deep and cyclic results."""
+
+from __future__ import annotations
+
+import pytest
+
+from toil.core.serialize import PromiseRef, ResultReader, dumps
+
+
+def reader_for(values: dict[str, object]) -> tuple[ResultReader, list[str]]:
+    stored = {job: dumps(value)[0] for job, value in values.items()}
+    reads: list[str] = []
+
+    def read(job_id: str) -> bytes:
+        reads.append(job_id)
+        return stored[job_id]
+
+    return ResultReader(read), reads
+
+
+def test_a_promise_of_a_promise_is_followed_along_its_path() -> None:
+    reader, _ = reader_for({"a": {"x": [PromiseRef("b", (1,))]}, "b": ("zero", "one")})
+    assert reader(PromiseRef("a", ("x", 0))) == "one"
+
+
+def test_a_chain_deeper_than_the_interpreter_stack_resolves() -> None:
+    depth = 5000  # each job returned its child's promise, as a long chain of jobs does
+    values: dict[str, object] = {f"j{i}": PromiseRef(f"j{i + 1}", ()) for i in range(depth)}
+    values[f"j{depth}"] = depth
+    reader, reads = reader_for(values)
+    assert reader(PromiseRef("j0", ())) == depth
+    assert reader(PromiseRef("j7", ())) == depth
+    assert sorted(reads) == sorted(values)  # every value read from the store once
+
+
+def test_results_that_refer_to_each_other_are_an_error_not_a_hang() -> None:
+    reader, _ = reader_for({"a": PromiseRef("b", ()), "b": PromiseRef("a", ())})
+    with pytest.raises(ValueError, match="cycle"):
+        reader(PromiseRef("a", ()))
