@@ -50,7 +50,10 @@ def _add_cwltool_options(group: Any) -> None:
     group.add_argument("--relax-path-checks", action="store_true", help="Allow any character in file names.")
     group.add_argument("--enable-dev", action="store_true", help="Accept development versions of CWL.")
     group.add_argument("--enable-ext", action="store_true", help="Accept cwltool's extensions.")
-    group.add_argument("--strict-memory-limit", action="store_true", help="Enforce ramMax in containers.")
+    group.add_argument("--strict-memory-limit", action="store_true",
+                       help="Limit a container's memory to what the tool asks for (ramMin, else ramMax).")
+    group.add_argument("--strict-cpu-limit", action="store_true",
+                       help="Limit a container's CPUs to what the tool asks for (coresMin, rounded up).")
     group.add_argument("--on-error", choices=("stop", "continue"), default="stop",
                        help="After a step fails: stop (default: start no more steps and end once the running ones "
                             "finish) or continue (keep running the steps that do not depend on the failed one).")

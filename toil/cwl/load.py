@@ -24,6 +24,8 @@ from cwltool.main import init_job_order, load_job_order, setup_loadingContext
 from cwltool.process import Process
 from cwltool.workflow import Workflow, WorkflowStep
 
+from toil.cwl.container import use_container_jobs
+
 logger = logging.getLogger(__name__)
 
 _documents: dict[str, Process] = {}
@@ -79,7 +81,7 @@ def load_document(options: argparse.Namespace) -> Loaded:
     """Load, upgrade and validate the document and read the job order (not yet initialized)."""
     ns = cwltool_namespace(options)
     runtime_context = RuntimeContext(vars(ns))
-    loading_context = setup_loadingContext(None, runtime_context, ns)
+    loading_context = use_container_jobs(setup_loadingContext(None, runtime_context, ns))
     uri, tool_file_uri = resolve_tool_uri(
         ns.workflow, resolver=loading_context.resolver, fetcher_constructor=loading_context.fetcher_constructor
     )
@@ -194,7 +196,7 @@ def root_of(ref: ProcessRef, read: Reader | None = None) -> Process:
     if ref.document not in _documents:
         from cwltool.load_tool import load_tool
 
-        context = LoadingContext({"enable_dev": ref.enable_dev, "relax_path_checks": True})
+        context = use_container_jobs(LoadingContext({"enable_dev": ref.enable_dev, "relax_path_checks": True}))
         if ref.packed and read is not None:
             logger.debug("Loading the packed copy of %s", ref.document)
             data = json.loads(read(ref.packed))

@@ -6,11 +6,11 @@ import copy
 import functools
 import logging
 import os
-import shutil
-import subprocess
 from typing import Any
 
 from cwltool.process import Process
+
+from toil.core.containers import ContainerError, working_engine
 
 logger = logging.getLogger(__name__)
 MIB = 1024 * 1024
@@ -59,33 +59,18 @@ def required_container(tool: Process) -> bool:
 
 
 def container_problem(tool: Process, no_container: bool, podman: bool = False, singularity: bool = False) -> str | None:
-    """Why the tool cannot run here, or None: a required container with no engine to run it."""
+    """Why the tool cannot run here, or None: a container with no working engine to run it."""
     if no_container or tool.tool.get("class") != "CommandLineTool":
         return None
     requirement, _ = tool.get_requirement("DockerRequirement")
     if requirement is None:
         return None
     engine = "singularity" if singularity else "podman" if podman else "docker"
-    if engine_available(engine):
-        return None
-    return (f"{_short(tool)} has a DockerRequirement but {engine} is not available here; "
-            f"rerun with --no-container to run it on the host")
-
-
-@functools.lru_cache(maxsize=4)
-def engine_available(engine: str) -> bool:
-    names = ["singularity", "apptainer"] if engine == "singularity" else [engine]
-    for name in names:
-        if shutil.which(name) is None:
-            continue
-        if engine == "singularity":
-            return True
-        try:
-            done = subprocess.run([name, "info"], capture_output=True, timeout=20, check=False)
-        except (OSError, subprocess.TimeoutExpired):
-            return False
-        return done.returncode == 0
-    return False
+    try:
+        working_engine(engine)
+    except ContainerError as e:
+        return f"{_short(tool)} has a DockerRequirement but {e}; rerun with --no-container to run it on the host"
+    return None
 
 
 def without_required_container(tool: Process) -> Process:

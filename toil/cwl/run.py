@@ -11,6 +11,7 @@ import tempfile
 from typing import Any
 
 from toil.core import errors
+from toil.core.containers import describe, images_used
 from toil.core.toil import Toil
 from toil.cwl.cli import PROG, UNSUPPORTED_EXIT, default_job_store, print_json
 from toil.cwl.destbucket import check_dest, export_to_url
@@ -41,6 +42,7 @@ def run_options(options: argparse.Namespace) -> RunOptions:
         preserve_entire_environment=options.preserve_entire_environment,
         eval_timeout=options.eval_timeout,
         strict_memory_limit=options.strict_memory_limit,
+        strict_cpu_limit=options.strict_cpu_limit,
         enable_dev=options.enable_dev,
         debug=options.debug,
         tmpdir_prefix=_absolute(options.tmpdir_prefix),
@@ -78,6 +80,9 @@ def run_workflow(options: argparse.Namespace) -> int:
                 importer = Importer(lambda path: str(toil.importFile(path)), import_urls=True)
                 root = RootJob(ref, importer.convert(job_order), run_options(options), "main")
                 outputs = toil.start(root)
+            images = images_used(toil._jobStore)
+            if images:
+                logger.info("Container images used: %s", describe(images))
             export = lambda file_id, path: toil.exportFile(file_id, path)  # noqa: E731
             if options.destBucket:
                 outputs = export_to_url(outputs, options.destBucket, export)

@@ -16,19 +16,15 @@ from cwltool.workflow import WorkflowStep
 
 from toil.cwl.files import ToilFsAccess
 from toil.cwl.links import shortname
-from toil.cwl.tool import RunOptions, runtime_context
+from toil.cwl.tool import RunOptions, engine_name, runtime_context
 
 logger = logging.getLogger(__name__)
-
-
-def _engine(options: RunOptions) -> str:
-    return "singularity" if options.singularity else "podman" if options.podman else "docker"
 
 
 def _evaluate(text: Any, inputs: dict[str, Any], step: WorkflowStep, options: RunOptions, context: Any = None) -> Any:
     return expression.do_eval(
         text, inputs, step.requirements, None, None, {}, context=context, debug=options.debug,
-        timeout=options.eval_timeout, container_engine=_engine(options),
+        timeout=options.eval_timeout, container_engine=engine_name(options),
     )
 
 

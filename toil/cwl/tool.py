@@ -15,6 +15,7 @@ from cwltool.context import RuntimeContext
 from cwltool.errors import UnsupportedRequirement, WorkflowException
 from cwltool.process import Process
 
+from toil.cwl.container import ENGINE
 from toil.cwl.files import fs_access_factory
 from toil.cwl.requirements import container_problem, without_required_container
 
@@ -42,6 +43,7 @@ class RunOptions:
     preserve_entire_environment: bool = False
     eval_timeout: float = 60.0
     strict_memory_limit: bool = False
+    strict_cpu_limit: bool = False
     enable_dev: bool = False
     debug: bool = False
     tmpdir_prefix: str | None = None
@@ -65,6 +67,8 @@ def runtime_context(options: RunOptions, workdir: str, store: Any = None, basedi
     context.preserve_entire_environment = options.preserve_entire_environment
     context.eval_timeout = options.eval_timeout
     context.strict_memory_limit = options.strict_memory_limit
+    context.strict_cpu_limit = options.strict_cpu_limit
+    setattr(context, ENGINE, engine_name(options))
     context.debug = options.debug
     context.tmpdir_prefix = _prefix(options.tmpdir_prefix, workdir, "tmp")
     context.tmp_outdir_prefix = _prefix(options.tmp_outdir_prefix, workdir, "out")
@@ -75,6 +79,11 @@ def runtime_context(options: RunOptions, workdir: str, store: Any = None, basedi
     context.move_outputs = "leave"
     context.workflow_eval_lock = threading.Condition(threading.RLock())
     return context
+
+
+def engine_name(options: RunOptions) -> str:
+    """The container engine the flags choose: --docker (the default), --podman or --singularity."""
+    return "singularity" if options.singularity else "podman" if options.podman else "docker"
 
 
 def _prefix(user: str | None, workdir: str, name: str) -> str:

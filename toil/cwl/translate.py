@@ -19,9 +19,11 @@ from typing import Any
 from cwltool.process import Process
 from cwltool.workflow import Workflow, WorkflowStep
 
+from toil.core.containers import record_image
 from toil.core.filestore import FileStore
 from toil.core.job import Job, Promise
 from toil.cwl import links, scatter
+from toil.cwl.container import RECORDER
 from toil.cwl.load import ProcessRef, resolve
 from toil.cwl.requirements import has_resource_requirement, job_requirements
 from toil.cwl.stepinputs import evaluate_step_inputs, resources_in_leader
@@ -225,6 +227,7 @@ class ToolJob(CWLJob):
         stager = Stager(workdir + "/inputs", read, mutable=inplace)
         inputs = stager.stage(copy.deepcopy(self.inputs))
         context = runtime_context(self.options, workdir)
+        setattr(context, RECORDER, lambda image: record_image(fileStore.jobStore, image))
         outputs = run_with_stderr(tool, inputs, context, workdir, getattr(self.options, "log_dir", ""), self.unitName)
         upload = lambda path: str(fileStore.writeGlobalFile(path))  # noqa: E731
         if inplace:  # InplaceUpdateRequirement: the change is visible to every later reader

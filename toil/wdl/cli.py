@@ -15,17 +15,19 @@ from typing import Any
 import WDL
 
 from toil.core import errors
+from toil.core.containers import ContainerError, describe, images_used, working_engine
 from toil.core.options import add_toil_options
 from toil.core.toil import Toil
 from toil.stores.urls import access_for
 from toil.wdl import values
 from toil.wdl.calls import WorkflowJob
 from toil.wdl.checks import check_no_compound_to_string
+from toil.wdl.container import DEFAULT_IMAGE, resolve_option
 from toil.wdl.files import Exporter, URLExporter, file_uri, is_url
 from toil.wdl.inputs import bind_inputs, import_inputs, read_inputs, target_of
 from toil.wdl.load import WdlError, cache_document, find_documents, lint_errors, load_document
 from toil.wdl.load import bundle_bytes as make_bundle
-from toil.wdl.runtime import engine_present, first_engine, host_limits, names_image
+from toil.wdl.runtime import host_limits, names_image
 from toil.wdl.single_task import TaskWorkflowJob
 from toil.wdl.translate import Where
 
@@ -51,7 +53,11 @@ def build_parser() -> argparse.ArgumentParser:
                        choices=["cromwell", "miniwdl"], help="Shape of the output JSON (default cromwell).")
     group.add_argument("--container", default="auto", choices=["docker", "podman", "singularity", "none", "auto"],
                        help="Where tasks run: an engine, the host (none), or auto (an engine if one is "
-                            "installed and the task names an image, else the host).")
+                            "installed and the task names an image, else the host). With an engine named, "
+                            "tasks that name no image run in --default-container.")
+    group.add_argument("--default-container", "--defaultContainer", dest="default_container", default=None,
+                       metavar="IMAGE", help=f"Image for tasks that name none (default with --container ENGINE: "
+                                             f"{DEFAULT_IMAGE}).")
     group.add_argument("--allCallOutputs", "--all-call-outputs", dest="all_call_outputs", action="store_true",
                        help="Also output every call's outputs.")
     group.add_argument("--strict", action="store_true", help="Treat miniwdl's lint warnings as errors.")
@@ -132,9 +138,12 @@ def run(options: argparse.Namespace) -> int:
 
 
 def run_in_store(options: argparse.Namespace) -> int:
-    if options.container not in ("auto", "none") and not engine_present(options.container):
-        raise WdlError(f"--container {options.container}: {options.container} is not installed or not running here "
-                       "(use --container none to run tasks on the host)")
+    if options.container not in ("auto", "none"):
+        try:
+            working_engine(options.container)
+        except ContainerError as e:
+            raise WdlError(f"--container {options.container}: {e} (use --container none to run tasks on the "
+                           "host)") from None
     doc = load_document(options.wdl_uri, check_quant=options.check_quant)
     check_no_compound_to_string(doc)
     if options.strict:
@@ -157,11 +166,10 @@ def run_in_store(options: argparse.Namespace) -> int:
 
 
 def job_options(options: argparse.Namespace, doc: WDL.Tree.Document) -> dict[str, Any]:
-    container = options.container
-    if container == "auto":  # decide once here rather than probing engines in every task
-        tasks = [task for document in find_documents(doc) for task in document.tasks]
-        container = (first_engine() if names_image(tasks) else None) or "none"
-    found: dict[str, Any] = {"container": container, "all_call_outputs": options.all_call_outputs}
+    # Decide the engine once here rather than probing engines in every task.
+    tasks = [task for document in find_documents(doc) for task in document.tasks]
+    found: dict[str, Any] = resolve_option(options.container, options.default_container, names_image(tasks))
+    found["all_call_outputs"] = options.all_call_outputs
     if (options.batchSystem or "single_machine") == "single_machine":
         found["limits"] = host_limits(vars(options))
     return found
@@ -183,6 +191,9 @@ def execute(options: argparse.Namespace, doc: WDL.Tree.Document, bound: Any, bas
             encoded = toil.restart()
         else:
             encoded = toil.start(root_job(toil, options, doc, bound, base))
+        images = images_used(toil._jobStore)
+        if images:
+            logger.info("Container images used: %s", describe(images))
         if to_url:
             exporter: Exporter = URLExporter(toil, options.output_directory)
         else:

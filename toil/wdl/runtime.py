@@ -5,14 +5,12 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import subprocess
 from typing import Any
 
 import WDL
 from WDL import _util as wdl_util
 
 GIB = 1024**3
-ENGINES = ("docker", "podman", "singularity")
 _DISK_UNITS = {"": GIB, "B": 1, "KB": 1000, "MB": 1000**2, "GB": 1000**3, "TB": 1000**4,
                "KIB": 1024, "MIB": 1024**2, "GIB": GIB, "TIB": 1024**4, "K": 1000, "M": 1000**2,
                "G": 1000**3, "T": 1000**4}
@@ -126,56 +124,9 @@ def image(runtime: dict[str, Any]) -> str | None:
     return None
 
 
-_usable: dict[str, bool] = {}
-_PROBES = {"docker": ["docker", "info"], "podman": ["podman", "info"], "singularity": ["singularity", "--version"]}
-
-
-def engine_present(name: str) -> bool:
-    """Whether an engine is installed *and* answers (a docker client without a daemon is not)."""
-    if name not in _usable:
-        usable = shutil.which(name) is not None
-        if usable:
-            try:
-                probe = subprocess.run(_PROBES[name], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                       timeout=20, check=False)
-                usable = probe.returncode == 0
-            except (OSError, subprocess.SubprocessError):
-                usable = False
-        _usable[name] = usable
-    return _usable[name]
-
-
-def choose_engine(option: str, wanted_image: str | None) -> str | None:
-    """The container engine to run a task in, or None for the host.
-
-    ``auto`` uses the first engine that works here when the task names an image; ``none``
-    never uses one; a named engine (checked by the runner when it starts) is used for every
-    task that names an image, and a task that names none runs on the host.
-    """
-    if option == "none" or not wanted_image:
-        return None
-    if option == "auto":
-        return first_engine()
-    return option
-
-
-def first_engine() -> str | None:
-    return next((name for name in ENGINES if engine_present(name)), None)
-
-
 def names_image(tasks: list[WDL.Tree.Task]) -> bool:
     """Whether any task's runtime section names a container image."""
     return any(key in task.runtime for task in tasks for key in ("docker", "container"))
-
-
-def container_argv(engine: str, wanted_image: str, task_dir: str, script: str) -> list[str]:
-    """The command that runs script (in task_dir, mounted at the same path) in the image."""
-    work = os.path.join(task_dir, "work")
-    if engine == "singularity":
-        return ["singularity", "exec", "--bind", f"{task_dir}:{task_dir}", "--pwd", work,
-                f"docker://{wanted_image}", "bash", script]
-    return [engine, "run", "--rm", "-v", f"{task_dir}:{task_dir}", "-w", work, "--user",
-            f"{os.getuid()}:{os.getgid()}", wanted_image, "bash", script]
 
 
 def host_limits(options: dict[str, Any]) -> dict[str, Any]:

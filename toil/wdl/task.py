@@ -14,6 +14,7 @@ from WDL import _util as wdl_util
 
 from toil.core.job import Job
 from toil.wdl import runtime, values
+from toil.wdl.container import run_in_container, task_image
 from toil.wdl.dirs import fetch_directory, store_directory
 from toil.wdl.evaluate import WdlRuntimeError, eval_decl, eval_decls, eval_expr
 from toil.wdl.files import Downloader, is_job_store_file, is_url, upload
@@ -43,6 +44,7 @@ class TaskJob(Job):
         self.options = options
         self.prefix = prefix
         self.work_dir = ""  # set while running: the root output files and directories are grouped by
+        self._input_paths: list[str] = []  # set while running: files and directories the command may read
 
     def run(self, fileStore: Any) -> EnvData:
         task = find_task(document_for(fileStore, self.bundle), self.doc_path, self.task_name)
@@ -57,6 +59,7 @@ class TaskJob(Job):
                          after=lambda decl, value: localize_value(downloader, value))
         settings = {key: runtime.plain(eval_expr(expr, env, stdlib)) for key, expr in task.runtime.items()}
         command = eval_expr(task.command, env, stdlib).value
+        self._input_paths = [p for encoded in values.encode_env(env).values() for p in values.files_in(encoded)]
         self._execute(task_dir, wdl_util.strip_leading_whitespace(command)[1], settings)
         out_lib = TaskOutputStdLib(version, downloader, work_dir, os.path.join(task_dir, "write"), task_dir)
         self.work_dir = work_dir
@@ -69,10 +72,10 @@ class TaskJob(Job):
         with open(script, "w") as handle:
             handle.write(command)
         accepted = runtime.return_codes(settings)
-        engine = runtime.choose_engine(self.options.get("container", "auto"), runtime.image(settings))
+        image = task_image(self.options, settings)
         tries = runtime.max_retries(settings) + 1
         for attempt in range(1, tries + 1):
-            status = self._run_once(task_dir, script, settings, engine)
+            status = self._run_once(task_dir, script, settings, image)
             if accepted is None or status in accepted:
                 return
             tail = stderr_tail(os.path.join(task_dir, "stderr.txt"))
@@ -87,19 +90,18 @@ class TaskJob(Job):
                 continue
             raise TaskFailed(message)
 
-    def _run_once(self, task_dir: str, script: str, settings: dict[str, Any], engine: str | None) -> int:
+    def _run_once(self, task_dir: str, script: str, settings: dict[str, Any], image: str | None) -> int:
         work_dir = os.path.join(task_dir, "work")
-        if engine is None:
-            argv = ["bash", script]
-        else:
-            argv = runtime.container_argv(engine, str(runtime.image(settings)), task_dir, script)
+        if image is not None:
+            return run_in_container(self.options, image, settings, task_dir, script, self._input_paths,
+                                    self.fileStore.jobStore)
         environment = dict(os.environ)
         environment["HOME"] = work_dir
         environment["TMPDIR"] = os.path.join(task_dir, "tmp")
         os.makedirs(environment["TMPDIR"], exist_ok=True)
         with open(os.path.join(task_dir, "stdout.txt"), "wb") as out, \
                 open(os.path.join(task_dir, "stderr.txt"), "wb") as err:
-            completed = subprocess.run(argv, cwd=work_dir, stdin=subprocess.DEVNULL, stdout=out, stderr=err,
+            completed = subprocess.run(["bash", script], cwd=work_dir, stdin=subprocess.DEVNULL, stdout=out, stderr=err,
                                        env=environment, start_new_session=True)
         return completed.returncode
 
