@@ -163,3 +163,14 @@ def make_tool_object(toolpath_object: CommentedMap, loadingContext: LoadingConte
 def use_container_jobs(loading_context: LoadingContext) -> LoadingContext:
     loading_context.construct_tool_object = make_tool_object
     return loading_context
+
+
+def prepare_image(tool: Process, options: Any) -> None:
+    """Make the image a tool runs in present here (the leader does this when jobs run on its machine)."""
+    requirement, _ = tool.get_requirement("DockerRequirement")
+    if requirement is None and options.default_container:
+        requirement = {"class": "DockerRequirement", "dockerPull": options.default_container}
+    if requirement is None or any("$(" in str(v) or "${" in str(v) for v in requirement.values()):
+        return
+    engine = engine_named("singularity" if options.singularity else "podman" if options.podman else "docker")
+    ensure_image(engine, image_source(requirement, base=_document_dir(tool)))

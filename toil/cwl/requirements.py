@@ -69,7 +69,7 @@ def container_problem(tool: Process, no_container: bool, podman: bool = False, s
     try:
         working_engine(engine)
     except ContainerError as e:
-        return f"{_short(tool)} has a DockerRequirement but {e}; rerun with --no-container to run it on the host"
+        return f"{_short(tool)} has a DockerRequirement; {e} (rerun with --no-container to run it on the host)"
     return None
 
 

@@ -11,9 +11,10 @@ import tempfile
 from typing import Any
 
 from toil.core import errors
-from toil.core.containers import describe, images_used
+from toil.core.containers import ContainerError, describe, images_used
 from toil.core.toil import Toil
 from toil.cwl.cli import PROG, UNSUPPORTED_EXIT, default_job_store, print_json
+from toil.cwl.container import prepare_image
 from toil.cwl.destbucket import check_dest, export_to_url
 from toil.cwl.files import CWLFileError
 from toil.cwl.load import (
@@ -63,7 +64,8 @@ def run_workflow(options: argparse.Namespace) -> int:
         print(f"{options.process} is valid CWL.")
         return 0
     job_order = check_job_order(loaded, initial_job_order(loaded))
-    check_containers(loaded.tool, run_options(options))
+    local = (options.batchSystem or "single_machine") == "single_machine"
+    check_containers(loaded.tool, run_options(options), local)
     if options.destBucket:
         check_dest(options.destBucket)
     temporary_store = not options.jobStore
@@ -99,11 +101,17 @@ def run_workflow(options: argparse.Namespace) -> int:
     return 0
 
 
-def check_containers(tool: Any, options: RunOptions) -> None:
-    """Refuse before starting when a tool needs a container engine that is not here."""
+def check_containers(tool: Any, options: RunOptions, local: bool = False) -> None:
+    """Refuse before starting when a tool needs a container engine that is not here.
+
+    With ``local`` (jobs run on this machine), also make each tool's image present now, so a
+    missing image is one error before anything runs.
+    """
     prepare_tool(tool, options)
+    if local and not options.no_container and tool.tool.get("class") == "CommandLineTool":
+        prepare_image(tool, options)
     for step in getattr(tool, "steps", []) if tool.tool.get("class") == "Workflow" else []:
-        check_containers(step.embedded_tool, options)
+        check_containers(step.embedded_tool, options, local)
 
 
 def _store_packed(toil: Toil, loaded: Any) -> str | None:
@@ -123,7 +131,7 @@ def error_message(error: BaseException) -> str:
     text = str(error).strip()
     if type(error).__name__ == "ValidationException":
         return "Tool definition failed validation:\n" + text if "\n" in text else text
-    if isinstance(error, (CWLFileError, Unsupported)):
+    if isinstance(error, (CWLFileError, Unsupported, ContainerError)):
         return text
     if isinstance(error, errors.FailedJobsException):
         return text

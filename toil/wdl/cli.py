@@ -22,7 +22,7 @@ from toil.stores.urls import access_for
 from toil.wdl import values
 from toil.wdl.calls import WorkflowJob
 from toil.wdl.checks import check_no_compound_to_string
-from toil.wdl.container import DEFAULT_IMAGE, resolve_option
+from toil.wdl.container import DEFAULT_IMAGE, prepare_images, resolve_option
 from toil.wdl.files import Exporter, URLExporter, file_uri, is_url
 from toil.wdl.inputs import bind_inputs, import_inputs, read_inputs, target_of
 from toil.wdl.load import WdlError, cache_document, find_documents, lint_errors, load_document
@@ -172,6 +172,7 @@ def job_options(options: argparse.Namespace, doc: WDL.Tree.Document) -> dict[str
     found["all_call_outputs"] = options.all_call_outputs
     if (options.batchSystem or "single_machine") == "single_machine":
         found["limits"] = host_limits(vars(options))
+        prepare_images(found, tasks)  # jobs run here: a missing image is one error before anything runs
     return found
 
 

@@ -18,6 +18,8 @@ import subprocess
 from collections.abc import Iterable
 from typing import Any
 
+import WDL
+
 from toil.core.containers import (
     ENGINE_NAMES,
     ImageSource,
@@ -42,6 +44,32 @@ def resolve_option(option: str, default_image: str | None, names_image: bool) ->
         return {"container": engine.name if engine else "none", "default_image": default_image}
     working_engine(option)  # raises one line naming the engine when it is missing or not running
     return {"container": option, "default_image": default_image or DEFAULT_IMAGE}
+
+
+def prepare_images(options: dict[str, Any], tasks: Iterable[WDL.Tree.Task]) -> None:
+    """Make present now the images tasks name as plain strings (and the default image, if used)."""
+    if options.get("container", "none") == "none":
+        return
+    engine = engine_named(options["container"])
+    wanted = set()
+    for task in tasks:
+        image = literal_image(task)
+        if image:
+            wanted.add(image)
+        elif not runtime.names_image([task]) and options.get("default_image"):
+            wanted.add(options["default_image"])
+    for image in sorted(wanted):
+        ensure_image(engine, ImageSource(image, pull=image))
+
+
+def literal_image(task: WDL.Tree.Task) -> str | None:
+    """The image a task's runtime names as a string without placeholders, else None."""
+    for key in ("container", "docker"):
+        expr = task.runtime.get(key)
+        if isinstance(expr, WDL.Expr.String) and all(isinstance(part, str) for part in expr.parts):
+            text = "".join(str(part) for part in expr.parts)
+            return text[1:-1] if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"" else text
+    return None
 
 
 def task_image(options: dict[str, Any], settings: dict[str, Any]) -> str | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from toil.wdl import runtime
+from toil.wdl import container, runtime
 
 GIB = 1024**3
 
@@ -64,5 +64,8 @@ def test_image_and_engine_choice() -> None:
     assert runtime.image({"docker": "ubuntu:22.04"}) == "ubuntu:22.04"
     assert runtime.image({"container": ["a", "b"]}) == "a"
     assert runtime.image({}) is None
-    assert runtime.choose_engine("none", "ubuntu") is None
-    assert runtime.choose_engine("auto", None) is None
+    assert container.task_image({"container": "none", "default_image": "x"}, {"docker": "ubuntu"}) is None
+    assert container.task_image({"container": "docker", "default_image": None}, {}) is None
+    assert container.task_image({"container": "docker", "default_image": "x"}, {}) == "x"
+    assert container.task_image({"container": "docker", "default_image": "x"}, {"docker": "ubuntu"}) == "ubuntu"
+    assert container.resolve_option("none", "x", True) == {"container": "none", "default_image": None}
