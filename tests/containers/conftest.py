@@ -47,3 +47,24 @@ def runner_env() -> dict[str, str]:
     environment = dict(os.environ)
     environment["PYTHONPATH"] = os.pathsep.join(filter(None, [str(repo), environment.get("PYTHONPATH")]))
     return environment
+
+
+@pytest.fixture(scope="session")
+def podman_engine() -> None:
+    """podman (root, runc) with the same images under docker.io/library/ names (tests/services/podman.sh)."""
+    script = SCRIPT.with_name("podman.sh")
+    try:
+        done = subprocess.run(["bash", str(script), "start"], capture_output=True, text=True,
+                              timeout=START_TIMEOUT, check=False)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"{script} start took over {START_TIMEOUT} s")
+    if done.returncode != 0:
+        pytest.fail(f"{script} start failed ({done.returncode}):\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
+
+
+@pytest.fixture(params=["docker", "podman"])
+def engine_name(request: pytest.FixtureRequest) -> str:
+    """Each engine in turn (podman set up on first use)."""
+    if request.param == "podman":
+        request.getfixturevalue("podman_engine")
+    return str(request.param)

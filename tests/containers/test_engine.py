@@ -22,8 +22,9 @@ pytestmark = pytest.mark.integration
 IMAGE = "debian:stable-slim"
 
 
-def run(spec: RunSpec, script: str, tmp_path: Path, stdin: bytes | None = None) -> tuple[int, str, str]:
-    engine = working_engine("docker")
+def run(spec: RunSpec, script: str, tmp_path: Path, stdin: bytes | None = None,
+        engine_name: str = "docker") -> tuple[int, str, str]:
+    engine = working_engine(engine_name)
     out, err = tmp_path / "stdout", tmp_path / "stderr"
     source = tmp_path / "stdin"
     source.write_bytes(stdin or b"")
@@ -33,7 +34,7 @@ def run(spec: RunSpec, script: str, tmp_path: Path, stdin: bytes | None = None) 
     return status, out.read_text(), err.read_text()
 
 
-def test_mounts_workdir_env_streams_and_exit_code(tmp_path: Path) -> None:
+def test_mounts_workdir_env_streams_and_exit_code(tmp_path: Path, engine_name: str) -> None:
     inputs, work = tmp_path / "in", tmp_path / "work"
     inputs.mkdir()
     work.mkdir()
@@ -43,7 +44,7 @@ def test_mounts_workdir_env_streams_and_exit_code(tmp_path: Path) -> None:
     spec.mount(str(work), "/work", writable=True)
     script = ('cat /etc/debian_version >/dev/null && pwd && echo "$GREETING" && wc -l < /inputs/data.txt && '
               'cat > copy.txt && echo oops >&2 && (touch /inputs/x 2>/dev/null || echo read-only) && exit 7')
-    status, out, err = run(spec, script, tmp_path, stdin=b"from stdin\n")
+    status, out, err = run(spec, script, tmp_path, stdin=b"from stdin\n", engine_name=engine_name)
     assert status == 7
     assert out.splitlines() == ["/work", "hi there", "2", "read-only"]
     assert err.strip() == "oops"
@@ -52,28 +53,29 @@ def test_mounts_workdir_env_streams_and_exit_code(tmp_path: Path) -> None:
     assert not (inputs / "x").exists()
 
 
-def test_isolation_options(tmp_path: Path) -> None:
+def test_isolation_options(tmp_path: Path, engine_name: str) -> None:
     spec = RunSpec(IMAGE, network=False, read_only_root=True, user=(1234, 4321))
-    status, out, _ = run(spec, "id -u; id -g; (touch /etc/x 2>/dev/null || echo ro); ls /sys/class/net", tmp_path)
+    script = "id -u; id -g; (touch /etc/x 2>/dev/null || echo ro); ls /sys/class/net"
+    status, out, _ = run(spec, script, tmp_path, engine_name=engine_name)
     assert status == 0
     lines = out.split()
     assert lines[:3] == ["1234", "4321", "ro"]
     assert set(lines[3:]) == {"lo"}, "no network but loopback"
 
 
-def test_memory_and_cpu_limits(tmp_path: Path) -> None:
+def test_memory_and_cpu_limits(tmp_path: Path, engine_name: str) -> None:
     spec = RunSpec(IMAGE, memory=64 * 1024 * 1024, cpus=0.5)
     script = ("cat /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null || cat /sys/fs/cgroup/memory.max; "
               "cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us 2>/dev/null || cut -d' ' -f1 /sys/fs/cgroup/cpu.max")
-    status, out, _ = run(spec, script, tmp_path)
+    status, out, _ = run(spec, script, tmp_path, engine_name=engine_name)
     assert status == 0
     memory, quota = out.split()
     assert int(memory) == 64 * 1024 * 1024
     assert int(quota) == 50000  # half of the default 100 ms period
 
 
-def test_entrypoint_kept_or_cleared(tmp_path: Path) -> None:
-    engine = working_engine("docker")
+def test_entrypoint_kept_or_cleared(engine_name: str) -> None:
+    engine = working_engine(engine_name)
     kept = subprocess.run(engine.argv(RunSpec("bash:4.4", interactive=False), ["-c", "echo via-entrypoint"]),
                           capture_output=True, text=True, check=False)
     assert kept.stdout.strip() == "via-entrypoint"

@@ -40,33 +40,35 @@ def without_places(value: object) -> object:
     return value
 
 
-def test_cwl_example_same_in_docker_and_on_host(tmp_path: Path) -> None:
+def test_cwl_example_same_in_containers_and_on_host(tmp_path: Path, podman_engine: None) -> None:
     results = {}
-    for mode, flags in (("docker", ["--docker"]), ("host", ["--no-container"])):
+    for mode, flags in (("docker", ["--docker"]), ("podman", ["--podman"]), ("host", ["--no-container"])):
         done = run("cwl", *flags, "--outdir", tmp_path / mode, EXAMPLES / "wordcount.cwl",
                    EXAMPLES / "wordcount-job.yml", cwd=tmp_path)
         assert done.returncode == 0, done.stderr
         results[mode] = (without_places(json.loads(done.stdout)), tree(tmp_path / mode))
-        if mode == "docker":
-            assert "Container images used: docker.io/debian:stable-slim (docker sha256:" in done.stderr
-            assert "docker.io/python:3-slim (docker sha256:" in done.stderr
+        if mode != "host":
+            assert f"Container images used: docker.io/debian:stable-slim ({mode} sha256:" in done.stderr
+            assert f"docker.io/python:3-slim ({mode} sha256:" in done.stderr
     assert results["docker"] == results["host"]
+    assert results["podman"] == results["host"]
     assert (tmp_path / "docker" / "counts.txt").read_text().splitlines()[0] == "3 the"
 
 
-def test_wdl_example_same_in_docker_and_on_host(tmp_path: Path) -> None:
+def test_wdl_example_same_in_containers_and_on_host(tmp_path: Path, podman_engine: None) -> None:
     results = {}
-    for mode in ("docker", "none"):
+    for mode in ("docker", "podman", "none"):
         done = run("wdl", EXAMPLES / "wordcount.wdl", EXAMPLES / "wordcount.json", "--container", mode,
                    "-o", tmp_path / mode, cwd=EXAMPLES)
         assert done.returncode == 0, done.stderr
         outputs = json.loads(done.stdout)
         results[mode] = ({k: Path(v).name if isinstance(v, str) else v for k, v in outputs.items()},
                          tree(tmp_path / mode))
-        if mode == "docker":  # count names its image; summarize runs in the default one
-            assert "debian:stable-slim (docker sha256:" in done.stderr
-            assert "ubuntu:22.04 (docker sha256:" in done.stderr
+        if mode != "none":  # count names its image; summarize runs in the default one
+            assert f"debian:stable-slim ({mode} sha256:" in done.stderr
+            assert f"ubuntu:22.04 ({mode} sha256:" in done.stderr
     assert results["docker"] == results["none"]
+    assert results["podman"] == results["none"]
     assert results["docker"][0]["wordcount.words"] == 11
 
 

@@ -9,16 +9,16 @@
 #                                                                   official image's, runs `bash ARGS` when the
 #                                                                   first argument is an option
 # The debootstrap root filesystems are kept as tarballs under $CONTAINERS_CACHE_DIR, so a
-# second setup (or one after `docker system prune`) takes seconds.
+# second setup (or one after `docker system prune`) takes seconds (rootfs.sh, shared with podman.sh).
 # Usage (as root): tests/services/docker.sh [start|stop|status|images]
 # Conflicts with podman-docker (apt removes it).
 set -euo pipefail
 
 STATE=${DOCKER_STATE_DIR:-/var/lib/docker-local}          # pid file and log of the dockerd we start
-CACHE=${CONTAINERS_CACHE_DIR:-/var/cache/toil-test-images} # debootstrap tarballs
 SOCK=/run/docker.sock
 PIDF=$STATE/dockerd.pid
-SUITE=bookworm
+# shellcheck source=tests/services/rootfs.sh
+source "$(dirname "$0")/rootfs.sh"
 BASE_IMAGES="alpine:latest ubuntu:22.04 ubuntu:24.04"
 export DOCKER_HOST=unix://$SOCK DOCKER_BUILDKIT=0
 
@@ -52,22 +52,6 @@ start_daemon() {
   echo "dockerd did not answer on $SOCK within 60 s; its log:" >&2; tail -20 "$STATE/dockerd.log" >&2; exit 1
 }
 
-# rootfs NAME [PACKAGES]: a cached tarball of a Debian minbase root filesystem (with PACKAGES).
-rootfs() {
-  local name=$1 include=${2:-} tarball=$CACHE/$1.tar
-  if [ ! -s "$tarball" ]; then
-    mkdir -p "$CACHE/debs"
-    local dir; dir=$(mktemp -d)
-    debootstrap --variant=minbase --cache-dir="$CACHE/debs" ${include:+--include=$include} \
-      "$SUITE" "$dir" >"$CACHE/$name.debootstrap.log" 2>&1 \
-      || { echo "debootstrap failed; see $CACHE/$name.debootstrap.log" >&2; rm -rf "$dir"; exit 1; }
-    rm -rf "$dir"/var/cache/apt/archives/*.deb "$dir"/var/lib/apt/lists/*
-    tar -C "$dir" -cf "$tarball.part" . && mv "$tarball.part" "$tarball"
-    rm -rf "$dir"
-  fi
-  echo "$tarball"
-}
-
 has_image() { docker image inspect "$1" >/dev/null 2>&1; }
 
 build_images() {
@@ -83,11 +67,7 @@ build_images() {
   fi
   if ! has_image bash:4.4; then
     local ctx; ctx=$(mktemp -d)
-    printf '#!/bin/sh\n# As the official bash image: options alone run bash with them.\n%s\nexec "$@"\n' \
-      'case "${1:-}" in -*) set -- bash "$@";; esac' >"$ctx/docker-entrypoint.sh"
-    chmod 0755 "$ctx/docker-entrypoint.sh"
-    printf 'FROM debian:stable-slim\nCOPY docker-entrypoint.sh /usr/local/bin/\n%s\n%s\n' \
-      'ENTRYPOINT ["docker-entrypoint.sh"]' 'CMD ["bash"]' >"$ctx/Dockerfile"
+    bash_image_context "$ctx" debian:stable-slim
     docker build -q -t bash:4.4 "$ctx" >/dev/null
     rm -rf "$ctx"
   fi

@@ -95,7 +95,10 @@ def local_image_id(engine: Engine, name: str) -> str | None:
     done = engine.runner([engine.executable, "image", "inspect", "--format", "{{.Id}}", name])
     if done.returncode != 0:
         return None
-    return last_line(done.stdout) or None
+    image_id = last_line(done.stdout)
+    if image_id and ":" not in image_id:
+        image_id = "sha256:" + image_id  # podman prints the bare digest, docker the algorithm too
+    return image_id or None
 
 
 def _present(engine: Engine, source: ImageSource, how: str) -> Image:
