@@ -138,7 +138,8 @@ def _load(engine: Engine, source: ImageSource, scratch: str) -> None:
                 shutil.copyfileobj(response, out)
         except OSError as e:
             os.unlink(downloaded)
-            raise ImageUnavailable(f"{engine.name} image '{source.name}' could not be downloaded from {path}: {e}") from None
+            raise ImageUnavailable(
+                f"{engine.name} image '{source.name}' could not be downloaded from {path}: {e}") from None
         path = downloaded
     elif path.startswith("file://"):
         path = path[len("file://"):]
