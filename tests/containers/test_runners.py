@@ -82,7 +82,7 @@ inputs:
 baseCommand:
   - sh
   - -c
-  - 'test -f /.dockerenv && echo in-container; pwd; id -u; wc -l < "$0"; touch "$0" || echo input-read-only'
+  - 'test "$$" = 1 && echo in-container; pwd; id -u; wc -l < "$0"; touch "$0" || echo input-read-only'
 stdout: probe.txt
 outputs:
   probe: stdout
@@ -177,3 +177,19 @@ def test_engine_not_running_or_not_installed(tmp_path: Path, problem: str) -> No
     done = run("wdl", EXAMPLES / "wordcount.wdl", EXAMPLES / "wordcount.json", "--container", "docker",
                "-o", tmp_path / "wdl", cwd=EXAMPLES, env=env)
     assert expected in error_line(done, "toil-wdl-runner")
+
+
+def test_cwl_default_container_for_tools_naming_none(tmp_path: Path) -> None:
+    tool = CWL_PROBE.replace("  DockerRequirement: {dockerPull: docker.io/debian:stable-slim, "
+                             "dockerOutputDirectory: /results}\n", "")
+    assert "DockerRequirement" not in tool
+    (tmp_path / "plain.cwl").write_text(tool)
+    (tmp_path / "data.txt").write_text("a\n")
+    done = run("cwl", "--default-container", "debian:stable-slim", "--outdir", tmp_path / "out",
+               tmp_path / "plain.cwl", "--data", "data.txt", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "out" / "probe.txt").read_text().splitlines()[0] == "in-container"
+    assert "Container images used: debian:stable-slim (docker sha256:" in done.stderr
+    done = run("cwl", "--outdir", tmp_path / "host", tmp_path / "plain.cwl", "--data", "data.txt", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "in-container" not in (tmp_path / "host" / "probe.txt").read_text()

@@ -58,6 +58,8 @@ def build_parser() -> argparse.ArgumentParser:
     group.add_argument("--default-container", "--defaultContainer", dest="default_container", default=None,
                        metavar="IMAGE", help=f"Image for tasks that name none (default with --container ENGINE: "
                                              f"{DEFAULT_IMAGE}).")
+    group.add_argument("--strict-memory-limit", "--strictMemoryLimit", dest="strict_memory_limit",
+                       action="store_true", help="Make a task's runtime memory a hard limit on its container.")
     group.add_argument("--allCallOutputs", "--all-call-outputs", dest="all_call_outputs", action="store_true",
                        help="Also output every call's outputs.")
     group.add_argument("--strict", action="store_true", help="Treat miniwdl's lint warnings as errors.")
@@ -170,6 +172,7 @@ def job_options(options: argparse.Namespace, doc: WDL.Tree.Document) -> dict[str
     tasks = [task for document in find_documents(doc) for task in document.tasks]
     found: dict[str, Any] = resolve_option(options.container, options.default_container, names_image(tasks))
     found["all_call_outputs"] = options.all_call_outputs
+    found["strict_memory_limit"] = options.strict_memory_limit
     if (options.batchSystem or "single_machine") == "single_machine":
         found["limits"] = host_limits(vars(options))
         prepare_images(found, tasks)  # jobs run here: a missing image is one error before anything runs

@@ -87,18 +87,21 @@ def run_in_container(options: dict[str, Any], image: str, settings: dict[str, An
     ready = ensure_image(engine, ImageSource(image, pull=image), os.path.join(task_dir, "tmp"))
     if store is not None:
         record_image(store, ready)
-    spec = task_spec(image, settings, task_dir, inputs)
+    spec = task_spec(image, settings, task_dir, inputs, bool(options.get("strict_memory_limit")))
     with open(os.path.join(task_dir, "stdout.txt"), "wb") as out, \
             open(os.path.join(task_dir, "stderr.txt"), "wb") as err:
         return engine.run(spec, ["bash", script], stdin=subprocess.DEVNULL, stdout=out, stderr=err)
 
 
-def task_spec(image: str, settings: dict[str, Any], task_dir: str, inputs: Iterable[str]) -> RunSpec:
+def task_spec(image: str, settings: dict[str, Any], task_dir: str, inputs: Iterable[str],
+              strict_memory: bool = False) -> RunSpec:
+    """The task's container: ``cpu`` is a CPU limit; ``memory`` a limit only when strict (as miniwdl, a reservation)."""
     work_dir = os.path.join(task_dir, "work")
     tmp_dir = os.path.join(task_dir, "tmp")
     os.makedirs(tmp_dir, exist_ok=True)
     spec = RunSpec(image, workdir=work_dir, entrypoint="", env={"HOME": work_dir, "TMPDIR": tmp_dir},
-                   cpus=runtime.parse_cores(settings.get("cpu")), memory=runtime.parse_memory(settings.get("memory")))
+                   cpus=runtime.parse_cores(settings.get("cpu")),
+                   memory=runtime.parse_memory(settings.get("memory")) if strict_memory else None)
     spec.mount(task_dir)
     spec.mount(work_dir, writable=True)
     spec.mount(tmp_dir, writable=True)
