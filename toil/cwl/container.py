@@ -18,6 +18,7 @@ from typing import Any
 from cwltool.command_line_tool import CommandLineTool
 from cwltool.context import LoadingContext, RuntimeContext
 from cwltool.docker import DockerCommandLineJob
+from cwltool.errors import WorkflowException
 from cwltool.job import ContainerCommandLineJob, JobBase
 from cwltool.process import Process
 from cwltool.workflow import default_make_tool
@@ -90,7 +91,42 @@ class EngineJob(DockerCommandLineJob):
             recorder: Callable[[Image], None] | None = getattr(runtimeContext, RECORDER, None)
             if recorder is not None:
                 recorder(self._image)
+        collect = self.collect_outputs
+
+        def collect_checked(outdir: str, rcode: int) -> Any:
+            outputs = collect(outdir, rcode)
+            self._refuse_links_outside(outputs, outdir)
+            return outputs
+
+        self.collect_outputs = collect_checked
         super().run(runtimeContext, tmpdir_lock)
+
+    def _refuse_links_outside(self, value: Any, outdir: str) -> None:
+        """Fail when an output is a symbolic link the tool made to a container path outside its output directory.
+
+        Such a link means something else on the host (cwltool leaves it dangling on a clean host, so
+        the result would depend on the machine); the spec says the output must not be collected.
+        """
+        if isinstance(value, list):
+            for item in value:
+                self._refuse_links_outside(item, outdir)
+            return
+        if not isinstance(value, MutableMapping):
+            return
+        for item in value.values():
+            self._refuse_links_outside(item, outdir)
+        location = str(value.get("location", ""))
+        path = location[len("file://"):] if location.startswith("file://") else ""
+        if value.get("class") != "File" or not path.startswith(outdir.rstrip("/") + "/") or not os.path.islink(path):
+            return
+        target = os.readlink(path)
+        if not os.path.isabs(target):
+            return
+        inside = self.builder.outdir.rstrip("/") + "/"
+        allowed = [inside] + [m.target.rstrip("/") + "/" for m in self._mounts if not m.writable]
+        if not any(target == prefix.rstrip("/") or target.startswith(prefix) for prefix in allowed):
+            raise WorkflowException(f"output {os.path.basename(path)} is a symbolic link to {target}, outside the "
+                                    f"output directory {self.builder.outdir} and the inputs")
 
     def get_from_requirements(self, r: Any, pull_image: bool, force_pull: bool, tmp_outdir_prefix: str,
                               image_base_path: str | None = None) -> str | None:
