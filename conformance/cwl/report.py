@@ -113,10 +113,27 @@ def updated_baseline(
     return merged
 
 
+def _header(path: str) -> list[str]:
+    try:
+        with open(path) as f:
+            text = f.read().splitlines()
+    except OSError:
+        return []
+    header = []
+    for line in text:
+        if not line.startswith("#"):
+            break
+        header.append(line)
+    return header
+
+
 def write_baseline(path: str, baseline: dict[str, str], order: list[str]) -> None:
-    """Write the baseline in suite order, passes as ``pass`` and failures with their reason."""
+    """Write the baseline in suite order, passes as ``pass`` and failures with their reason.
+
+    The comment lines heading an existing baseline are kept (the container baseline says what it is).
+    """
     position = {name: i for i, name in enumerate(order)}
-    lines = [
+    lines = _header(path) or [
         "# CWL v1.2 conformance baseline for toil-cwl-runner (--no-container).",
         "# test id -> pass, or the reason it is expected not to pass. The harness fails when a `pass` regresses.",
     ]
