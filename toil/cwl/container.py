@@ -122,9 +122,13 @@ class EngineJob(DockerCommandLineJob):
         target = os.readlink(path)
         if not os.path.isabs(target):
             return
-        inside = self.builder.outdir.rstrip("/") + "/"
-        allowed = [inside] + [m.target.rstrip("/") + "/" for m in self._mounts if not m.writable]
-        if not any(target == prefix.rstrip("/") or target.startswith(prefix) for prefix in allowed):
+        # The output directory and the inputs, as the container and as the host name them (cwltool links
+        # in-place inputs by their host path); not the container's /tmp, which is the job's scratch.
+        places = [self.builder.outdir, outdir]
+        for mount in self._mounts:
+            if mount.target != self.CONTAINER_TMPDIR:
+                places += [mount.target, mount.source]
+        if not any(target == p.rstrip("/") or target.startswith(p.rstrip("/") + "/") for p in places):
             raise WorkflowException(f"output {os.path.basename(path)} is a symbolic link to {target}, outside the "
                                     f"output directory {self.builder.outdir} and the inputs")
 
