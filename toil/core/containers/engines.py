@@ -60,8 +60,8 @@ class Engine:
             if self._checked:
                 return
             if not any(self._which(name) for name in self.executables):
-                raise EngineNotInstalled(f"{self.name} is not installed here (no '{self.executables[0]}' command "
-                                         "on PATH)")
+                commands = " or ".join(f"'{name}'" for name in self.executables)
+                raise EngineNotInstalled(f"{self.name} is not installed here (no {commands} command on PATH)")
             try:
                 done = subprocess.run([self.executable, *self.probe_args], capture_output=True,
                                       stdin=subprocess.DEVNULL, timeout=PROBE_TIMEOUT, check=False)
