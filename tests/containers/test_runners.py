@@ -193,3 +193,26 @@ def test_cwl_default_container_for_tools_naming_none(tmp_path: Path) -> None:
     done = run("cwl", "--outdir", tmp_path / "host", tmp_path / "plain.cwl", "--data", "data.txt", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert "in-container" not in (tmp_path / "host" / "probe.txt").read_text()
+
+
+WDL_READS_IN_PLACE = """version 1.1
+task t {
+  input { File data }
+  command <<<
+    test "$$" = 1 && echo in-container
+    wc -l < ~{data}
+    touch ~{data} 2>/dev/null || echo input-read-only
+  >>>
+  output { Array[String] lines = read_lines(stdout()) }
+  runtime { container: "debian:stable-slim" }
+}
+"""
+
+
+def test_wdl_inputs_read_where_they_are_are_mounted_read_only(tmp_path: Path) -> None:
+    (tmp_path / "t.wdl").write_text(WDL_READS_IN_PLACE)
+    (tmp_path / "data.txt").write_text("1\n2\n")
+    done = run("wdl", tmp_path / "t.wdl", '{"t.data": "data.txt"}', "--referenceInputs", "--container", "docker",
+               "-o", tmp_path / "out", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["t.lines"] == ["in-container", "2", "input-read-only"]
