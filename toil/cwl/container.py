@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import math
 import os
+import urllib.parse
 from collections.abc import Callable, MutableMapping
 from typing import Any
 
@@ -116,7 +117,7 @@ class EngineJob(DockerCommandLineJob):
         for item in value.values():
             self._refuse_links_outside(item, outdir)
         location = str(value.get("location", ""))
-        path = location[len("file://"):] if location.startswith("file://") else ""
+        path = urllib.parse.unquote(location[len("file://"):]) if location.startswith("file://") else ""
         if value.get("class") != "File" or not path.startswith(outdir.rstrip("/") + "/") or not os.path.islink(path):
             return
         target = os.readlink(path)
