@@ -8,6 +8,7 @@ from the job store (promises of promises too, to any depth, without recursion).
 
 from __future__ import annotations
 
+import functools
 import io
 import pickle
 from collections.abc import Callable
@@ -107,11 +108,11 @@ class ResultReader:
 
         A chain of jobs each returning its child's promise makes results that refer to each
         other N deep; unpickling them recursively overflowed Python's stack at N near 1,000.
-        Each result is unpickled once its references are all known: a reference to a value not
-        yet read stops the attempt, which is made again after that value is read.
+        A value is unpickled once to learn which values it refers to that are not read yet,
+        and again once they all are: at most twice, however many promises it holds.
         """
         pending = [job_id]
-        raw: dict[str, bytes] = {}  # read once from the store, even when unpickled twice
+        raw: dict[str, bytes] = {}  # read, waiting for the values they refer to
         while pending:
             current = pending[-1]
             if current in self._cache:
@@ -119,23 +120,20 @@ class ResultReader:
                 continue
             if current not in raw:
                 raw[current] = self._read_result(current)
-            try:
-                self._cache[current] = loads(raw[current], self._known)
-            except _Unread as missing:
-                if missing.job_id in raw:  # read and waiting: the values form a cycle
-                    raise ValueError(f"the return values of jobs {pending} refer to each other in a cycle") from None
-                pending.append(missing.job_id)
-            else:
+            missing: dict[str, None] = {}
+            value = loads(raw[current], functools.partial(self._known, missing))
+            if not missing:
+                self._cache[current] = value
                 del raw[current]
                 pending.pop()
+                continue
+            for needed in missing:
+                if needed in raw:  # read and waiting on this one: the values form a cycle
+                    raise ValueError(f"the return values of jobs {list(raw)} refer to each other in a cycle")
+                pending.append(needed)
 
-    def _known(self, ref: PromiseRef) -> Any:
+    def _known(self, missing: dict[str, None], ref: PromiseRef) -> Any:
         if ref.job_id not in self._cache:
-            raise _Unread(ref.job_id)
+            missing[ref.job_id] = None
+            return None
         return follow_path(self._cache[ref.job_id], ref.path)
-
-
-class _Unread(Exception):
-    def __init__(self, job_id: str) -> None:
-        super().__init__(job_id)
-        self.job_id = job_id

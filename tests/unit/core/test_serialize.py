@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from toil.core import serialize
 from toil.core.serialize import PromiseRef, ResultReader, dumps
 
 
@@ -37,3 +38,20 @@ def test_results_that_refer_to_each_other_are_an_error_not_a_hang() -> None:
     reader, _ = reader_for({"a": PromiseRef("b", ()), "b": PromiseRef("a", ())})
     with pytest.raises(ValueError, match="cycle"):
         reader(PromiseRef("a", ()))
+
+
+def test_a_value_holding_many_promises_is_unpickled_at_most_twice(monkeypatch: pytest.MonkeyPatch) -> None:
+    values: dict[str, object] = {"gather": [PromiseRef(f"t{i}", ()) for i in range(300)]}
+    values.update({f"t{i}": i for i in range(300)})
+    reader, reads = reader_for(values)
+    calls: list[bytes] = []
+    real_loads = serialize.loads
+
+    def counting_loads(data: bytes, resolver: serialize.Resolver | None = None) -> object:
+        calls.append(data)
+        return real_loads(data, resolver)
+
+    monkeypatch.setattr(serialize, "loads", counting_loads)
+    assert reader(PromiseRef("gather", ())) == list(range(300))
+    assert len(calls) == 2 + 300  # the gather twice (to learn its needs, then for real), each task once
+    assert sorted(reads) == sorted(values)
