@@ -74,6 +74,16 @@ def _duration(text: str) -> float:
     return value
 
 
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"'{text}' is negative")
+    return value
+
+
 def _flag(group: Any, *names: str, help: str) -> None:
     """A boolean option used as ``--x`` or ``--x=false`` (both Toil spellings)."""
     group.add_argument(*names, nargs="?", const=True, default=False, type=_boolean, metavar="BOOL", help=help)
@@ -98,12 +108,12 @@ def _add_core(parser: argparse.ArgumentParser) -> None:
     _flag(group, "--stats", help="Keep statistics in the job store (implies --clean=never).")
     group.add_argument("--batchSystem", default="single_machine",
                        help=f"Where jobs run: {', '.join(plugins.batch_system_names())} (default single_machine).")
-    group.add_argument("--retryCount", type=int, default=1, help="How many times to retry a failed job (default 1).")
+    group.add_argument("--retryCount", type=_count, default=1, help="How many times to retry a failed job (default 1).")
     group.add_argument("--maxJobDuration", type=_duration, default=None,
                        help="Kill a job that runs longer than this many seconds (and retry it).")
     _flag(group, "--disableChaining", help="Never run a job's sole successor in the same worker.")
     _flag(group, "--caching", help="Share files read by the jobs of a machine in a cache (default false).")
-    group.add_argument("--maxServiceJobs", type=int, default=sys.maxsize,
+    group.add_argument("--maxServiceJobs", type=_count, default=sys.maxsize,
                        help="How many services may run at once (default: no limit).")
     group.add_argument("--deadlockWait", type=_duration, default=60.0,
                        help="Seconds only services may run, with other jobs waiting, before the workflow "
