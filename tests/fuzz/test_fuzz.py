@@ -175,3 +175,24 @@ def test_cwl_job_orders(cwl_loaded: Any, job_order: dict[str, Any]) -> None:
 
     with contextlib.suppress(ValidationException, WorkflowException):
         check_job_order(cwl_loaded, dict(job_order))
+
+
+@FUZZ
+@example(b"[]")  # found: AttributeError ('list' object has no attribute 'pop'), crashing toil check-store
+@given(st.one_of(st.binary(max_size=100), json_values.map(lambda v: json.dumps(v).encode()),
+                 st.dictionaries(st.sampled_from(["workflow_id", "defaults", "user_paths", "caching", "x"]),
+                                 json_values, max_size=5).map(lambda v: json.dumps(v).encode())))
+def test_workflow_settings(raw: bytes) -> None:
+    from toil.core.settings import WorkflowSettings
+
+    with contextlib.suppress(ValueError):
+        WorkflowSettings.from_json(raw)
+
+
+@FUZZ
+@given(st.text(max_size=300), st.text(max_size=20))
+def test_folding_cwl_messages(text: str, document: str) -> None:
+    from toil.cwl.messages import fold
+
+    line = fold(text)
+    assert "\n" not in line and "\r" not in line
