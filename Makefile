@@ -5,7 +5,7 @@ MYPY_CONFIG ?= $(CURDIR)/pyproject.toml
 export PIP_ROOT_USER_ACTION ?= ignore
 export PIP_DISABLE_PIP_VERSION_CHECK ?= 1
 
-.PHONY: help install check lint typecheck layers check-typecheck-catches test test-gridengine demo clean conformance conformance-cwl conformance-wdl
+.PHONY: help install check lint typecheck layers check-typecheck-catches test test-gridengine demo clean conformance conformance-cwl conformance-wdl chaos
 
 help:
 	@echo "make install                  install the package (editable) with the test/lint tools"
@@ -73,6 +73,12 @@ GRID_ENGINE_TESTS = tests/cluster/test_grid_engine_contract.py tests/cluster/tes
 
 test-gridengine: install
 	$(PYTHON) -m pytest -q -p no:cacheprovider $(GRID_ENGINE_TESTS)
+
+# The reliability campaigns alone (they also run in `make test`): kills, a full disk, restarts
+# (tests/chaos, as root), the bad-input corpus and the fuzz pass. Longer runs:
+# make chaos TOIL_CHAOS_RUNS=10 TOIL_FUZZ_EXAMPLES=5000 (TOIL_CHAOS_SEED=N replays a campaign).
+chaos: install
+	$(PYTHON) -m pytest -q -p no:cacheprovider -m "chaos or fuzz or corpus" tests
 
 conformance: conformance-cwl conformance-wdl
 

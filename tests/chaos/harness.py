@@ -40,8 +40,8 @@ DATA = HERE / "data"
 RUN_TIMEOUT = 120.0
 STRAY_GRACE = 10.0
 JOB_ID_RE = re.compile(r"j[0-9a-f]{20}")
-#: How many times the campaigns repeat (1 in CI; raise it for long runs).
-RUNS = max(1, int(os.environ.get("TOIL_CHAOS_RUNS", "1")))
+#: How many times the campaigns repeat (2 by default, about 4 minutes in all; raise it for long runs).
+RUNS = max(1, int(os.environ.get("TOIL_CHAOS_RUNS", "2")))
 #: The campaigns' random seed (printed, so a failing run can be repeated).
 SEED = int(os.environ.get("TOIL_CHAOS_SEED") or random.SystemRandom().randrange(10**6))
 
