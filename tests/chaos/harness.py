@@ -127,7 +127,6 @@ class Case:
     log = property(lambda self: self.directory / "leader.log")
 
     def command(self, restart: bool) -> list[str]:
-        # --restart takes an optional BOOL, so it must not be followed by a positional argument.
         options = [*(["--restart"] if restart else []), "--clean=never", "--workDir", str(self.directory / "work"),
                    "--retryCount", str(self.retry_count), *self.extra]
         return self.flavour.argv(self, options)
