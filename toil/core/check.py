@@ -60,8 +60,8 @@ def _read_records(store: AbstractJobStore, report: StoreReport) -> dict[str, Job
     return records
 
 
-def _reachable(root_id: str, records: dict[str, JobDescription], report: StoreReport) -> list[str]:
-    """Walk from the root; report references to jobs without a record."""
+def reachable_jobs(root_id: str, records: dict[str, JobDescription], report: StoreReport | None = None) -> list[str]:
+    """Ids of the jobs reachable from the root, in walk order; report references to jobs without a record."""
     order: list[str] = []
     seen = {root_id}
     stack = [root_id]
@@ -69,7 +69,8 @@ def _reachable(root_id: str, records: dict[str, JobDescription], report: StoreRe
         job_id = stack.pop()
         record = records.get(job_id)
         if record is None:
-            report.errors.append(f"job {job_id} is referenced but has no record (a dangling reference)")
+            if report is not None:
+                report.errors.append(f"job {job_id} is referenced but has no record (a dangling reference)")
             continue
         order.append(job_id)
         for successor in record.successors + record.service_ids:
@@ -112,7 +113,7 @@ def check_store(store: AbstractJobStore) -> StoreReport:
         report.errors.append("the workflow started but its settings are missing")
     records = _read_records(store, report)
     keys = {namespace: set(store.keys(namespace)) for namespace in JOB_NAMESPACES}
-    reachable = _reachable(root_id, records, report) if root_id else []
+    reachable = reachable_jobs(root_id, records, report) if root_id else []
     report.reachable = len(reachable)
     listed: Counter[str] = Counter()
     for job_id in reachable:

@@ -85,3 +85,15 @@ def test_the_check_store_command(store: tuple[FileJobStore, Job, Job], capsys: p
     assert main(["check-store", jobs.path]) == 1
     out = capsys.readouterr().out
     assert "dangling" in out and "is damaged" in out
+
+
+def test_status_counts_only_the_jobs_of_the_workflow(store: tuple[FileJobStore, Job, Job]) -> None:
+    """A killed worker's uncommitted new jobs are no jobs of the workflow for toil status."""
+    from toil.cli.status import inspect
+
+    jobs, root, child = store
+    stray = Job.wrapJobFn(noop)
+    write_new_jobs(jobs, collect_new_jobs([stray]), Requirements(), known=lambda job_id: False)
+    report = inspect(jobs)
+    assert set(report.records) == {root._toil_id, child._toil_id}
+    assert report.pending == 2
