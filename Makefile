@@ -5,7 +5,7 @@ MYPY_CONFIG ?= $(CURDIR)/pyproject.toml
 export PIP_ROOT_USER_ACTION ?= ignore
 export PIP_DISABLE_PIP_VERSION_CHECK ?= 1
 
-.PHONY: help install check lint typecheck layers check-typecheck-catches test test-gridengine test-server test-containers containers-suite demo clean conformance conformance-cwl conformance-wdl conformance-containers
+.PHONY: help install check lint typecheck layers check-typecheck-catches test test-gridengine test-server test-containers containers-suite demo clean conformance conformance-cwl conformance-wdl conformance-containers chaos
 
 help:
 	@echo "make install                  install the package (editable) with the test/lint tools"
@@ -100,6 +100,12 @@ conformance-containers:
 	$(PYTHON) -m conformance.wdl.run -j 2 --runner "toil-wdl-runner --container docker" \
 		--reports conformance/wdl/reports-container || status=1; \
 	exit $$status
+
+# The reliability campaigns alone (they also run in `make test`): kills, a full disk, restarts
+# (tests/chaos, as root), the bad-input corpus and the fuzz pass. Longer runs:
+# make chaos TOIL_CHAOS_RUNS=10 TOIL_FUZZ_EXAMPLES=5000 (TOIL_CHAOS_SEED=N replays a campaign).
+chaos: install
+	$(PYTHON) -m pytest -q -p no:cacheprovider -m "chaos or fuzz or corpus" tests
 
 conformance: conformance-cwl conformance-wdl
 

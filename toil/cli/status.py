@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from toil.cli.common import describe, failed_job_ids, load_records, open_store, root_id
 from toil.core import control
+from toil.core.check import reachable_jobs
 from toil.core.description import JobDescription
 from toil.core.jobstore import AbstractJobStore, NoSuchBlobError
 
@@ -46,7 +47,9 @@ def inspect(store: AbstractJobStore) -> Report:
     root = root_id(store)
     if root is None:
         return Report(WorkflowState.RUNNING if leader else WorkflowState.NOT_STARTED, leader=leader)
-    records = load_records(store)
+    # Records no job names (left by attempts cut short) are not part of the workflow.
+    everything = load_records(store)
+    records = {job_id: everything[job_id] for job_id in reachable_jobs(root, everything)}
     failed = failed_job_ids(store, records)
     unfinished = [r for r in records.values() if not r.ran and not _is_service(r)]
     if leader is not None:

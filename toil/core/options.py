@@ -74,9 +74,62 @@ def _duration(text: str) -> float:
     return value
 
 
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"'{text}' is negative")
+    return value
+
+
+#: Boolean options that take an optional value (see _flag and _give_flags_their_values).
+_FLAGS: set[str] = set()
+
+
 def _flag(group: Any, *names: str, help: str) -> None:
-    """A boolean option used as ``--x`` or ``--x=false`` (both Toil spellings)."""
+    """A boolean option used as ``--x``, ``--x true`` or ``--x=false`` (Toil's spellings)."""
+    _FLAGS.update(names)
     group.add_argument(*names, nargs="?", const=True, default=False, type=_boolean, metavar="BOOL", help=help)
+
+
+def _is_boolean_word(word: str) -> bool:
+    try:
+        parse_bool(word)
+    except RequirementError:
+        return False
+    return True
+
+
+def _give_flags_their_values(words: list[str]) -> list[str]:
+    """Write ``--restart wf.cwl`` as ``--restart=true wf.cwl``: a word that is no boolean is no value of it.
+
+    argparse gives an optional value the next word whatever it is, so without this
+    ``toil-cwl-runner --jobStore js --restart wf.cwl job.yml`` (fine with Toil, whose
+    --restart takes no value) failed with "'wf.cwl' is not a boolean".
+    """
+    out: list[str] = []
+    for index, word in enumerate(words):
+        if word == "--":
+            return out + words[index:]
+        following = words[index + 1] if index + 1 < len(words) else None
+        if word in _FLAGS and following is not None and not following.startswith("-") \
+                and not _is_boolean_word(following):
+            word = f"{word}=true"
+        out.append(word)
+    return out
+
+
+def _parse_flags_first(parser: argparse.ArgumentParser) -> None:
+    """Make the parser apply _give_flags_their_values to whatever it parses."""
+    parse = parser.parse_known_args
+
+    def parse_known_args(args: Any = None, namespace: Any = None) -> tuple[argparse.Namespace, list[str]]:
+        words = sys.argv[1:] if args is None else list(args)
+        return parse(_give_flags_their_values(words), namespace)
+
+    parser.parse_known_args = parse_known_args  # type: ignore[method-assign,assignment]
 
 
 def _add_logging(parser: argparse.ArgumentParser) -> None:
@@ -98,12 +151,12 @@ def _add_core(parser: argparse.ArgumentParser) -> None:
     _flag(group, "--stats", help="Keep statistics in the job store (implies --clean=never).")
     group.add_argument("--batchSystem", default="single_machine",
                        help=f"Where jobs run: {', '.join(plugins.batch_system_names())} (default single_machine).")
-    group.add_argument("--retryCount", type=int, default=1, help="How many times to retry a failed job (default 1).")
+    group.add_argument("--retryCount", type=_count, default=1, help="How many times to retry a failed job (default 1).")
     group.add_argument("--maxJobDuration", type=_duration, default=None,
                        help="Kill a job that runs longer than this many seconds (and retry it).")
     _flag(group, "--disableChaining", help="Never run a job's sole successor in the same worker.")
     _flag(group, "--caching", help="Share files read by the jobs of a machine in a cache (default false).")
-    group.add_argument("--maxServiceJobs", type=int, default=sys.maxsize,
+    group.add_argument("--maxServiceJobs", type=_count, default=sys.maxsize,
                        help="How many services may run at once (default: no limit).")
     group.add_argument("--deadlockWait", type=_duration, default=60.0,
                        help="Seconds only services may run, with other jobs waiting, before the workflow "
@@ -145,6 +198,7 @@ def add_toil_options(parser: Any, jobstore_as_flag: bool = False) -> None:
     else:
         parser.add_argument("jobStore", help="The job store: a path, file:PATH or aws:REGION:NAME.")
     _add_logging(parser)
+    _parse_flags_first(parser)
     _add_core(parser)
     _add_resources(parser)
     _add_reporting(parser)

@@ -46,7 +46,10 @@ def human2bytes(value: ParseableSize) -> int:
     factor = _UNITS.get(unit.lower())
     if factor is None:
         raise RequirementError(f"'{value}' has an unknown unit '{unit}' (use K, M, G, T, Ki, Mi, Gi, Ti ...)")
-    return int(float(number) * factor)
+    size = float(number) * factor
+    if math.isinf(size):  # '1e400', or 400 digits: int() of it would raise OverflowError
+        raise RequirementError(f"'{value}' is too large to be a size")
+    return int(size)
 
 
 def bytes2human(n: int | float) -> str:
@@ -105,6 +108,21 @@ _APIS = {"cuda": "nvidia", "rocm": "amd", "opencl": None}
 _BRANDS = {"nvidia", "amd", "intel", "apple"}
 
 
+def _accelerator_count(value: Any) -> int:
+    """A whole, non-negative count (2 or '2'); None, 1.5, 'x' or inf are refused, not crashed on."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise RequirementError(f"accelerator count {value!r} is not a whole number")
+    try:
+        count = int(value)
+    except ValueError:
+        raise RequirementError(f"accelerator count {value!r} is not a whole number") from None
+    if count < 0:
+        raise RequirementError(f"accelerator count {count} is negative")
+    return count
+
+
 def parse_accelerator(spec: Any) -> Accelerator:
     """Parse 'gpu', 'cuda:2', '2', 'nvidia-tesla-k80', 'gpu:1' or a dict like Toil's."""
     if isinstance(spec, Accelerator):
@@ -113,9 +131,7 @@ def parse_accelerator(spec: Any) -> Accelerator:
         unknown = set(spec) - {"count", "kind", "model", "brand", "api"}
         if unknown:
             raise RequirementError(f"accelerator requirement has unknown keys: {', '.join(sorted(unknown))}")
-        count = int(spec.get("count", 1))
-        if count < 0:
-            raise RequirementError(f"accelerator count {count} is negative")
+        count = _accelerator_count(spec.get("count", 1))
         return Accelerator(count, str(spec.get("kind", "gpu")), spec.get("model"), spec.get("brand"), spec.get("api"))
     if isinstance(spec, bool):
         raise RequirementError(f"'{spec}' is not an accelerator requirement")

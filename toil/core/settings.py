@@ -6,6 +6,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from toil.core.description import RecordError
 from toil.core.jobstore import AbstractJobStore
 from toil.core.requirements import Requirements
 
@@ -35,10 +36,14 @@ class WorkflowSettings:
 
     @classmethod
     def from_json(cls, raw: bytes) -> WorkflowSettings:
-        data = json.loads(raw)
-        data.pop("v", None)
-        data["defaults"] = Requirements.from_dict(data["defaults"])
-        return cls(**data)
+        """Read settings back; anything damaged or foreign raises RecordError (a ValueError)."""
+        try:
+            data = json.loads(raw)
+            data.pop("v", None)
+            data["defaults"] = Requirements.from_dict(data["defaults"])
+            return cls(**data)
+        except (ValueError, AttributeError, TypeError, KeyError) as e:
+            raise RecordError(f"the workflow settings in the job store are unreadable: {e}") from None
 
 
 def save_settings(store: AbstractJobStore, settings: WorkflowSettings) -> None:

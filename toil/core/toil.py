@@ -11,7 +11,7 @@ import uuid
 from types import TracebackType
 from typing import Any
 
-from toil.core import control, deferred, errors, plugins, serialize
+from toil.core import check, control, deferred, errors, plugins, serialize
 from toil.core.batchsystem import AbstractBatchSystem, BatchJobSpec, BatchSystemSettings
 from toil.core.filestore import FileID
 from toil.core.graph import collect_new_jobs, requirements_for, write_new_jobs
@@ -184,6 +184,11 @@ class Toil:
         if not result.success:
             raise errors.FailedJobsException(self._locator, result.failed, stuck=result.stuck)
         logger.info("Finished the workflow in %s", self._locator)
+        # Attempts cut short (killed or failed workers) may have left records of jobs they
+        # created but never committed. Nothing reads them; now that no worker runs, drop them.
+        removed = check.collect_garbage(store, leader.state.nodes)
+        if removed:
+            logger.debug("Removed %d records of attempts cut short", removed)
         reader = serialize.ResultReader(lambda job_id: store.get("results", job_id))
         return serialize.loads(store.get("results", root_id), reader)
 

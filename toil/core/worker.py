@@ -8,6 +8,7 @@ and its return value are in the store; nothing a job did is visible before that 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 import os
 import sys
@@ -20,7 +21,7 @@ from toil.core.description import JobDescription
 from toil.core.filestore import FileStore
 from toil.core.graph import collect_new_jobs, write_new_jobs
 from toil.core.job import Job
-from toil.core.jobstore import AbstractJobStore, JobStoreError
+from toil.core.jobstore import AbstractJobStore, JobStoreError, Namespace
 from toil.core.settings import WorkflowSettings, load_settings
 
 logger = logging.getLogger(__name__)
@@ -64,6 +65,9 @@ def run_job(store: AbstractJobStore, settings: WorkflowSettings, record: JobDesc
     job: Job = serialize.loads(store.get("bodies", record.job_id), serialize.ResultReader(_result_reader(store)))
     file_store = FileStore(store, record.job_id, temp_root(settings), disk=record.requirements.disk,
                            job_name=record.name, caching=settings.caching)
+    created: list[str] = []  # jobs this attempt wrote; dropped again if it does not commit
+    committed = False
+    before = dataclasses.replace(record)  # the fields below are replaced, never mutated in place
     try:
         if record.kind == "service":
             from toil.core.services import run_service
@@ -72,6 +76,7 @@ def run_job(store: AbstractJobStore, settings: WorkflowSettings, record: JobDesc
         else:
             value = job._run_body(file_store)
         new = collect_new_jobs(job.getSuccessors(), parent=job)
+        created = [new_job._toil_id for new_job in new.jobs]
         write_new_jobs(store, new, settings.defaults, known=lambda job_id: store.has("jobs", job_id))
         result, _ = serialize.dumps(value)
         store.put("results", record.job_id, result)
@@ -86,16 +91,31 @@ def run_job(store: AbstractJobStore, settings: WorkflowSettings, record: JobDesc
         file_store.check_disk()  # warns, through messages, of disk used beyond the request
         record.messages = file_store.messages
         store.put("jobs", record.job_id, record.to_json())  # the commit
+        committed = True
         file_store.committed()  # caches the files it wrote
     except BaseException:
+        if committed:
+            raise  # what the commit names must stay
         for file_id in file_store.written:
             with contextlib.suppress(Exception):
                 store.delete_file(file_id)
+        _drop_uncommitted(store, created)
+        # The caller's record (the leader's own, for a local job) must not claim a commit that failed.
+        vars(record).update(vars(before))
         raise
     finally:
         file_store.run_deferred()  # whether the job succeeded or failed
         file_store.cleanup()
     apply_deletions(store, record)
+
+
+def _drop_uncommitted(store: AbstractJobStore, job_ids: list[str]) -> None:
+    """Delete the records, then the bodies, of new jobs whose creator did not commit."""
+    namespaces: tuple[Namespace, ...] = ("jobs", "bodies")
+    for namespace in namespaces:
+        for job_id in job_ids:
+            with contextlib.suppress(Exception):
+                store.delete(namespace, job_id)
 
 
 def _merge_tiers(old: list[list[str]], new: list[list[str]]) -> list[list[str]]:

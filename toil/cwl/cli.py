@@ -139,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
             raise
         from toil.cwl.run import error_exit_code, error_message
 
-        return fail(error_message(e), error_exit_code(e))
+        return fail(error_message(e, options.process), error_exit_code(e))
 
 
 def print_json(outputs: Any) -> None:

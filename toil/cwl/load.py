@@ -25,6 +25,7 @@ from cwltool.process import Process
 from cwltool.workflow import Workflow, WorkflowStep
 
 from toil.cwl.container import use_container_jobs
+from toil.cwl.files import CWLFileError
 
 logger = logging.getLogger(__name__)
 
@@ -85,13 +86,28 @@ def load_document(options: argparse.Namespace) -> Loaded:
     uri, tool_file_uri = resolve_tool_uri(
         ns.workflow, resolver=loading_context.resolver, fetcher_constructor=loading_context.fetcher_constructor
     )
-    job_order, input_basedir, job_loader = load_job_order(
-        ns, sys.stdin, loading_context.fetcher_constructor, loading_context.overrides_list, tool_file_uri
-    )
+    job_order, input_basedir, job_loader = _load_job_order(ns, loading_context, tool_file_uri)
     loading_context, workflowobj, uri = fetch_document(uri, loading_context)
     loading_context, uri = resolve_and_validate_document(loading_context, workflowobj, uri)
     tool = make_tool(uri, loading_context)
     return Loaded(tool, uri, loading_context, runtime_context, ns, job_order, input_basedir, job_loader)
+
+
+def _load_job_order(ns: argparse.Namespace, loading_context: Any, tool_file_uri: str) -> Any:
+    """cwltool's load_job_order, with its log-and-exit on an empty or non-mapping job order made an error."""
+    cwltool_logger = logging.getLogger("cwltool")
+    level = cwltool_logger.level
+    cwltool_logger.setLevel(logging.CRITICAL)  # the error below says it in one line
+    try:
+        return load_job_order(
+            ns, sys.stdin, loading_context.fetcher_constructor, loading_context.overrides_list, tool_file_uri
+        )
+    except SystemExit:
+        where = ns.job_order[0] if ns.job_order else "stdin"
+        raise CWLFileError(f"{where}: the job order must be a mapping of input names to values "
+                           "('{}' when the process takes no inputs)") from None
+    finally:
+        cwltool_logger.setLevel(level)
 
 
 def initial_job_order(loaded: Loaded) -> dict[str, Any]:
@@ -129,6 +145,20 @@ def apply_job_requirements(loaded: Loaded, job_order: dict[str, Any]) -> None:
     loaded.tool.requirements.extend(requirements)
 
 
+def _refuse_empty_names(value: Any, where: str) -> None:
+    """An empty field name is never valid, and schema-salad's validator fails on one with an IndexError."""
+    from cwltool.errors import WorkflowException
+
+    if isinstance(value, dict):
+        if "" in value:
+            raise WorkflowException(f"Invalid job input record: {where} has a field with an empty name")
+        for key, item in value.items():
+            _refuse_empty_names(item, f"the field '{key}'")
+    elif isinstance(value, list):
+        for item in value:
+            _refuse_empty_names(item, where)
+
+
 def plain(value: Any) -> Any:
     """The same data in plain dicts and lists.
 
@@ -150,6 +180,7 @@ def check_job_order(loaded: Loaded, job_order: dict[str, Any]) -> dict[str, Any]
     """
     from cwltool.errors import WorkflowException
 
+    _refuse_empty_names(job_order, "the job order")
     try:
         return _check_job_order(loaded, plain(job_order))
     except WorkflowException:

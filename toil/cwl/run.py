@@ -59,7 +59,13 @@ def _absolute(path: str | None) -> str | None:
 
 
 def run_workflow(options: argparse.Namespace) -> int:
-    loaded = load_document(options)
+    try:
+        loaded = load_document(options)
+    except (StopIteration, ValueError, TypeError, AttributeError, KeyError, IndexError) as e:
+        # Not schema-salad's validation errors (they say where): a document that is no CWL at all.
+        from toil.cwl.messages import not_cwl
+
+        raise CWLFileError(not_cwl(options.process, e)) from None
     if options.validate:
         print(f"{options.process} is valid CWL.")
         return 0
@@ -126,14 +132,16 @@ def _store_packed(toil: Toil, loaded: Any) -> str | None:
         return str(toil.importFile(path))
 
 
-def error_message(error: BaseException) -> str:
-    """One line (or schema-salad's own lines, with file and line) for a user error."""
-    text = str(error).strip()
+def error_message(error: BaseException, document: str = "") -> str:
+    """One line for a user error: schema-salad's located messages folded to their deepest problem."""
+    from toil.cwl.messages import fold, has_location
+
+    text = fold(str(error))
     if type(error).__name__ == "ValidationException":
-        return "Tool definition failed validation:\n" + text if "\n" in text else text
-    if isinstance(error, (CWLFileError, Unsupported, ContainerError)):
-        return text
-    if isinstance(error, errors.FailedJobsException):
+        if document and not has_location(text):
+            text = f"{document}: {text}"  # e.g. no or an unknown cwlVersion: say which document
+        return f"Tool definition failed validation: {text}" if "\n" in str(error).strip() else text
+    if isinstance(error, (CWLFileError, Unsupported, ContainerError, errors.FailedJobsException)):
         return text
     if type(error).__name__ in ("WorkflowException", "UnsupportedRequirement"):
         return text

@@ -68,10 +68,11 @@ def task_requirements(job: WdlJob, task: WDL.Tree.Task, given: EnvData) -> dict[
         stdlib = job.stdlib()
         env = eval_decls(list(task.inputs or []) + list(task.postinputs), WDL.Env.Bindings(), given, stdlib)
         settings = {key: runtime.plain(eval_expr(expr, env, stdlib)) for key, expr in task.runtime.items()}
-        return runtime.requirements(settings, job.where.options.get("limits"))
     except Exception as e:  # noqa: BLE001 - the worker reports the real problem
         logger.debug("Could not evaluate the runtime of %s in the leader: %s", task.name, e)
         return {}
+    # Values that evaluated but are no size (memory: "lots") are the document's error, not ours to hide.
+    return runtime.requirements(settings, job.where.options.get("limits"))
 
 
 class WorkflowJob(WdlJob):

@@ -203,6 +203,8 @@ def execute(options: argparse.Namespace, doc: WDL.Tree.Document, bound: Any, bas
         else:
             os.makedirs(options.output_directory, exist_ok=True)
             exporter = Exporter(toil, options.output_directory)
+        if not isinstance(encoded, dict):  # --restart of a store another runner or script made
+            raise WdlError(f"the job store {options.jobStore} does not hold a WDL workflow")
         return {name: values.decode(values.map_files(value, exporter.export, exporter.export_dir)).json
                 for name, value in encoded.items()}
 

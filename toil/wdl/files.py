@@ -10,6 +10,8 @@ real name.
 
 from __future__ import annotations
 
+import contextlib
+import filecmp
 import hashlib
 import os
 import re
@@ -137,13 +139,29 @@ class Exporter:
             file_id, name = parse_uri(uri)
             path = os.path.join(self.directory, name)
             index = 0
-            while os.path.lexists(path):
+            while os.path.lexists(path) and not self._exported_before(file_id, path):
                 index += 1
                 path = os.path.join(self.directory, str(index), name)
             os.makedirs(os.path.dirname(path), exist_ok=True)
             self.toil.exportFile(file_id, "file://" + urllib.parse.quote(path))
             self.done[uri] = path
         return self.done[uri]
+
+    def _exported_before(self, file_id: str, path: str) -> bool:
+        """Tell whether path holds this very file, left by an export cut short (a killed leader).
+
+        A --restart then exports to the same place as an undisturbed run would; a file of
+        other content, or one this export placed already, is never overwritten.
+        """
+        if path in self.done.values() or not os.path.isfile(path) or os.path.islink(path):
+            return False
+        probe = f"{path}.toil-export-{os.getpid()}"
+        try:
+            self.toil.exportFile(file_id, "file://" + urllib.parse.quote(probe))
+            return filecmp.cmp(probe, path, shallow=False)
+        finally:
+            with contextlib.suppress(OSError):
+                os.unlink(probe)
 
     def export_dir(self, uri: str) -> str:
         from toil.wdl.dirs import read_manifest, rebuild

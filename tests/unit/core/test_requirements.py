@@ -121,3 +121,18 @@ def test_round_trip_through_records() -> None:
     original = Requirements(cores=0.25, memory=123, disk=456, accelerators=(Accelerator(2, api="cuda"),),
                             preemptible=True)
     assert Requirements.from_dict(original.to_dict()) == original
+
+
+@pytest.mark.parametrize("text", ["1e400", "9" * 400, "1e300Ei"])
+def test_sizes_too_large_are_refused_not_overflowed(text: str) -> None:
+    """Found by the fuzz pass (tests/fuzz): int() of an infinite float raised OverflowError."""
+    with pytest.raises(RequirementError, match="too large"):
+        human2bytes(text)
+
+
+@pytest.mark.parametrize("count", [None, "x", 1.5, float("inf"), [], True])
+def test_accelerator_counts_that_are_no_whole_number_are_refused(count: object) -> None:
+    """Found by the fuzz pass: {'count': None} raised TypeError, {'count': inf} OverflowError."""
+    with pytest.raises(RequirementError, match="accelerator count"):
+        parse_accelerator({"count": count})
+    assert parse_accelerator({"count": 2.0}).count == parse_accelerator({"count": "2"}).count == 2

@@ -1,0 +1,5 @@
+cwlVersion: v9.9
+class: CommandLineTool
+baseCommand: echo
+inputs: []
+outputs: []

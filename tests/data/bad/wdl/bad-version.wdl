@@ -1,0 +1,4 @@
+version 7.3
+workflow w {
+  output { Int out = 1 }
+}

@@ -1,0 +1,5 @@
+workflow w {
+  call t
+task t {
+  command { echo hi }
+}

@@ -1,0 +1,5 @@
+version 1.0
+import "nowhere/lib.wdl" as lib
+workflow w {
+  call lib.t
+}

@@ -1,0 +1,8 @@
+version 1.0
+task t {
+  command <<< echo hi >>>
+  output { String out = read_string(stdout()) }
+}
+task u {
+  command <<< echo hi >>>
+}
