@@ -72,6 +72,7 @@ def header(records: list[dict[str, Any]], command: str, quick: bool, reps: int) 
     loads = [r["load"] for r in records if "load" in r]
     finished = sorted(r["finished"] for r in records)
     peer_pins = ", ".join(f"{name}: `{' '.join(reqs)}`" for name, reqs in peers.PEER_REQUIREMENTS.items())
+    command = command.replace(os.path.expanduser("~"), "~")  # no machine's own paths in the report
     lines = [
         "# Benchmarks: this project against Toil 9.6, cwltool and miniwdl" + (" (quick mode)" if quick else ""),
         "",
