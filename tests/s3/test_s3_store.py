@@ -9,11 +9,18 @@ import pytest
 
 from tests.s3.conftest import store_name
 from tests.unit.stores.contract import JobStoreContract
-from toil.core.jobstore import JobStoreCreationError, JobStoreError, JobStoreLockedError, parse_locator
+from toil.core.jobstore import (
+    JobStoreCreationError,
+    JobStoreError,
+    JobStoreLockedError,
+    NoSuchJobStoreError,
+    NotAJobStoreError,
+    parse_locator,
+)
 from toil.core.plugins import job_store_class, open_job_store
 from toil.stores import s3_io
 from toil.stores.s3 import S3JobStore, read_sse_key
-from toil.stores.s3_lock import LeaderLock
+from toil.stores.s3_lock import PROBE_KEY, LeaderLock
 
 
 def s3_store(name: str) -> S3JobStore:
@@ -160,3 +167,39 @@ def test_lock_is_renewed_while_held(tmp_path: Path) -> None:
         assert s3.list_objects_v2(Bucket=store.bucket, Prefix="leader/").get("KeyCount", 0) == 0
     finally:
         store.destroy()
+
+
+
+def bucket_without_marker(tmp_path: Path, key: str) -> S3JobStore:
+    """The store's bucket holding one object (key) and no marker."""
+    store = s3_store(store_name(tmp_path))
+    s3 = s3_io.client("us-east-1")
+    s3.create_bucket(Bucket=store.bucket)
+    s3.put_object(Bucket=store.bucket, Key=key, Body=b"x")
+    return store
+
+
+def test_a_create_cut_short_leaves_a_store_that_can_be_started(tmp_path: Path) -> None:
+    """A leader killed between CreateBucket and the marker: not a store to restart, but one to start."""
+    store = bucket_without_marker(tmp_path, PROBE_KEY)  # the lock probe, not yet deleted
+    with pytest.raises(NoSuchJobStoreError, match="nothing to restart"):
+        s3_store(store.name).resume()
+    store.create()
+    try:
+        store.put("shared", "k", b"v")
+        assert s3_store(store.name).exists()
+    finally:
+        store.destroy()
+
+
+def test_a_bucket_with_other_objects_is_still_refused(tmp_path: Path) -> None:
+    store = bucket_without_marker(tmp_path, "someone-elses")
+    try:
+        with pytest.raises(NotAJobStoreError, match="is not empty"):
+            store.create()
+        with pytest.raises(NotAJobStoreError, match="is not a job store"):
+            s3_store(store.name).resume()
+    finally:
+        s3 = s3_io.client("us-east-1")
+        s3.delete_object(Bucket=store.bucket, Key="someone-elses")
+        s3.delete_bucket(Bucket=store.bucket)

@@ -43,7 +43,7 @@ from toil.core.jobstore import (
 )
 from toil.stores import s3_io
 from toil.stores.s3_io import Upload, UploadWriter, download_to, error_code, is_missing, open_body
-from toil.stores.s3_lock import LeaderLock, probe_scheme
+from toil.stores.s3_lock import PROBE_KEY, LeaderLock, probe_scheme
 
 MARKER = ".toil-jobstore"
 FORMAT = "toil-s3-jobstore"
@@ -189,15 +189,24 @@ class S3JobStore(AbstractJobStore):
                 raise
         if self._marker() is not None:
             raise JobStoreExistsError(self.locator)
-        listed = s3.list_objects_v2(Bucket=self.bucket, MaxKeys=1)
-        if listed.get("KeyCount", 0):
+        if not self._creation_leftovers_only(s3):
             raise NotAJobStoreError(
                 f"Cannot create the job store '{self.locator}': the bucket {self.bucket} exists, is not empty "
                 "and is not a job store."
             )
 
+    def _creation_leftovers_only(self, s3: Any) -> bool:
+        """Whether the bucket (without a marker) holds at most what an interrupted create() leaves: the probe."""
+        with self._errors("listing the bucket"):
+            listed = s3.list_objects_v2(Bucket=self.bucket, MaxKeys=2)
+        return all(item["Key"] == PROBE_KEY for item in listed.get("Contents", []))
+
     def resume(self) -> None:
         info = self._marker()
+        if info is None and self._creation_leftovers_only(self._s3()):
+            # A leader killed while it created the store: no workflow was ever written to it, and a run
+            # without --restart creates the store in this bucket.
+            raise NoSuchJobStoreError(self.locator)
         if info is None:
             raise NotAJobStoreError(f"'{self.locator}' exists but is not a job store (the bucket {self.bucket} "
                                     f"has no {MARKER}).")
