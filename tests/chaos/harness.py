@@ -33,6 +33,8 @@ import pytest
 from toil.core import plugins
 from toil.core.check import StoreReport, check_store
 from toil.core.description import JobDescription
+from toil.core.jobstore import JobStoreError
+from toil.core.settings import ROOT_KEY
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
@@ -67,7 +69,7 @@ def _python_argv(case: Case, options: list[str]) -> list[str]:
     inp = case.directory / "input.bin"
     if not inp.exists():
         inp.write_bytes(input_bytes())
-    return [sys.executable, str(HERE / "scripts" / "pyflow.py"), str(case.store), "--effects", str(case.effects),
+    return [sys.executable, str(HERE / "scripts" / "pyflow.py"), case.job_store, "--effects", str(case.effects),
             "--deferred", str(case.deferred), "--input", str(inp), "--out", str(case.out / "result.txt"),
             "--caching", "true", "--size", str(case.size), *options]
 
@@ -76,7 +78,7 @@ def _cwl_argv(case: Case, options: list[str]) -> list[str]:
     job = case.directory / "job.json"
     items = json.loads((DATA / "scatter-job.json").read_text())["items"]
     job.write_text(json.dumps({"effects": str(case.effects), "items": items}))
-    return [sys.executable, "-m", "toil.cwl.cli", "--jobStore", str(case.store), "--outdir", str(case.out),
+    return [sys.executable, "-m", "toil.cwl.cli", "--jobStore", case.job_store, "--outdir", str(case.out),
             *options, str(DATA / "scatter.cwl"), str(job)]
 
 
@@ -85,7 +87,7 @@ def _wdl_argv(case: Case, options: list[str]) -> list[str]:
     items = json.loads((DATA / "scatter-job.json").read_text())["items"]
     inputs.write_text(json.dumps({"chaos.effects": str(case.effects), "chaos.items": items}))
     return [sys.executable, "-m", "toil.wdl.cli", str(DATA / "scatter.wdl"), str(inputs), "--jobStore",
-            str(case.store), "-o", str(case.out), "--container", "none", *options]
+            case.job_store, "-o", str(case.out), "--container", "none", *options]
 
 
 FLAVOURS = {f.name: f for f in (Flavour("python", _python_argv), Flavour("cwl", _cwl_argv),
@@ -112,6 +114,8 @@ class Case:
     extra: list[str] = field(default_factory=list)
     #: where the job store goes (default: <directory>/store)
     store_at: Path | None = None
+    #: a job store locator used instead of the directory (``aws:REGION:NAME`` in the S3 campaigns)
+    locator: str | None = None
     runs: int = 0
     kills: list[Kill] = field(default_factory=list)
     stdout: str = ""
@@ -125,6 +129,16 @@ class Case:
     deferred = property(lambda self: self.directory / "deferred.txt")
     out = property(lambda self: self.directory / "out")
     log = property(lambda self: self.directory / "leader.log")
+
+    @property
+    def job_store(self) -> str:
+        """What the workflow is given as its job store (a path for the file: store)."""
+        return self.locator or str(self.store)
+
+    @property
+    def where(self) -> Path | str:
+        """The store for open_store: the directory, or the locator."""
+        return self.locator or self.store
 
     def command(self, restart: bool) -> list[str]:
         options = [*(["--restart"] if restart else []), "--clean=never", "--workDir", str(self.directory / "work"),
@@ -180,16 +194,32 @@ class Case:
         return found
 
     def root_written(self) -> bool:
-        return any(self.store.glob("shared/*/root"))
+        if self.locator is None:
+            return any(self.store.glob("shared/*/root"))
+        try:
+            return bool(plugins.open_job_store(self.locator).has("shared", ROOT_KEY))
+        except JobStoreError:
+            return False
+
+    def store_exists(self) -> bool:
+        if self.locator is None:
+            return (self.store / ".toil-jobstore").exists()
+        return bool(plugins.open_job_store(self.locator).exists())
+
+    def discard(self) -> None:
+        """Delete a checked S3 store (buckets are a scarce resource of the test server)."""
+        if self.locator is not None and self.store_exists():
+            toil_clean(self.locator)
 
 
-def open_store(path: Path):  # type: ignore[no-untyped-def]
-    store = plugins.open_job_store(f"file:{path}")
+def open_store(path: Path | str):  # type: ignore[no-untyped-def]
+    """Open a file: store by its directory, or any store by its locator (a str)."""
+    store = plugins.open_job_store(f"file:{path}" if isinstance(path, Path) else path)
     store.resume()
     return store
 
 
-def committed_jobs(path: Path) -> set[str]:
+def committed_jobs(path: Path | str) -> set[str]:
     store = open_store(path)
     done = set()
     for job_id in store.keys("jobs"):
@@ -199,7 +229,7 @@ def committed_jobs(path: Path) -> set[str]:
     return done
 
 
-def check_consistent(path: Path, finished: bool) -> StoreReport:
+def check_consistent(path: Path | str, finished: bool) -> StoreReport:
     """Fail on any torn or dangling record; a finished workflow leaves nothing unreachable."""
     report = check_store(open_store(path))
     assert not report.errors, f"the job store {path} is damaged: {report.errors}"
@@ -209,9 +239,9 @@ def check_consistent(path: Path, finished: bool) -> StoreReport:
 
 
 # -- processes ------------------------------------------------------------------------------------
-def processes_naming(path: Path) -> list[int]:
+def processes_naming(path: Path | str) -> list[int]:
     """Live processes whose command line names path (a leader, its zygote and workers)."""
-    needle = os.fsencode(path)
+    needle = os.fsencode(str(path))
     found = []
     for entry in os.listdir("/proc"):
         if not entry.isdigit() or int(entry) == os.getpid():
@@ -227,9 +257,9 @@ def processes_naming(path: Path) -> list[int]:
 
 def await_gone(case: Case) -> None:
     deadline = time.monotonic() + STRAY_GRACE
-    while processes_naming(case.store) and time.monotonic() < deadline:
+    while processes_naming(case.job_store) and time.monotonic() < deadline:
         time.sleep(0.02)
-    left = processes_naming(case.store)
+    left = processes_naming(case.job_store)
     assert not left, f"[{case.flavour.name}] processes of the killed leader outlived it: {left}"
 
 
@@ -248,9 +278,9 @@ def kill_leader(case: Case, process: subprocess.Popen[bytes], moment: str) -> bo
         return False
     report = None
     committed: set[str] = set()
-    if (case.store / ".toil-jobstore").exists():
-        report = check_consistent(case.store, finished=False)
-        committed = committed_jobs(case.store)
+    if case.store_exists():
+        report = check_consistent(case.where, finished=False)
+        committed = committed_jobs(case.where)
     case.kills.append(Kill(moment, committed, case.effect_count(), report))
     return True
 
@@ -278,8 +308,8 @@ class Baseline:
     export: float  # last effect line to the leader's exit
 
 
-def run_baseline(flavour: Flavour, directory: Path) -> Baseline:
-    case = Case(flavour, directory)
+def run_baseline(flavour: Flavour, directory: Path, locator: str | None = None) -> Baseline:
+    case = Case(flavour, directory, locator=locator)
     launched = time.monotonic()
     process = case.launch()
     wait_until(case, process, case.root_written)
@@ -295,7 +325,8 @@ def run_baseline(flavour: Flavour, directory: Path) -> Baseline:
     assert case.finish(process) == 0, f"[{flavour.name}] the undisturbed run failed:\n{case.log_tail()}"
     labels = Counter(label for label, _, _ in case.effect_lines())
     assert max(labels.values()) == 1, f"an undisturbed run ran a job twice: {labels.most_common(2)}"
-    check_consistent(case.store, finished=True)
+    check_consistent(case.where, finished=True)
+    case.discard()
     return Baseline(case.outputs(), labels, rooted - launched, last - rooted, ended - last)
 
 
@@ -308,7 +339,7 @@ def check_outcome(case: Case, baseline: Baseline) -> Counter[str]:
     for number, kill in enumerate(case.kills, 1):
         again = [(label, job_id) for label, job_id, _ in lines[kill.effect_lines:] if job_id in kill.committed]
         assert not again, f"[{case.flavour.name}] committed before kill {number} ({kill.moment}), ran again: {again}"
-    check_consistent(case.store, finished=True)
+    check_consistent(case.where, finished=True)
     return runs
 
 
@@ -327,13 +358,17 @@ def restart_until_done(case: Case, limit: int = 4) -> None:
 
 def expect_never_started(case: Case) -> None:
     """A leader killed before the workflow existed: --restart says so, deletes nothing; clean up."""
-    existed = (case.store / ".toil-jobstore").exists()
+    existed = case.store_exists()
     status = case.finish(case.launch(restart=True))
     tail = case.log_tail(3)
     assert status != 0 and ("never started" in tail or "does not exist" in tail), tail
     assert "Traceback" not in tail, tail
-    assert (case.store / ".toil-jobstore").exists() == existed, "--restart deleted the job store"
+    assert case.store_exists() == existed, "--restart deleted the job store"
     if existed:
-        clean = subprocess.run([sys.executable, "-m", "toil.cli.main", "clean", str(case.store)], env=env(),
-                               capture_output=True, text=True, timeout=60, check=False)
-        assert clean.returncode == 0, clean.stderr
+        toil_clean(case.job_store)
+
+
+def toil_clean(job_store: str) -> None:
+    clean = subprocess.run([sys.executable, "-m", "toil.cli.main", "clean", job_store], env=env(),
+                           capture_output=True, text=True, timeout=60, check=False)
+    assert clean.returncode == 0, clean.stderr

@@ -11,9 +11,11 @@ the campaign N times; ``TOIL_CHAOS_SEED`` repeats a campaign exactly.
 
 from __future__ import annotations
 
+import itertools
 import random
 import subprocess
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -45,22 +47,28 @@ def kill_at(case: Case, process: subprocess.Popen[bytes], moment: str, baseline:
     return harness.kill_leader(case, process, moment)
 
 
-@pytest.mark.parametrize("name", sorted(FLAVOURS))
-def test_leader_killed_at_random_moments(name: str, tmp_path: Path, baselines: dict[str, Baseline]) -> None:
-    baseline = baselines[name]
-    rng = random.Random(f"{SEED}-leader-{name}")
+def campaign(name: str, cases: Iterator[Case], runs: int, baseline: Baseline, rng: random.Random) -> str:
+    """Kill, restart and check runs cases (cycling through MOMENTS); return a summary line."""
     missed = 0
-    cases = []
-    for run in range(RUNS * len(MOMENTS)):
+    done = []
+    for run, case in enumerate(itertools.islice(cases, runs)):
         moment = MOMENTS[run % len(MOMENTS)]
-        case = Case(FLAVOURS[name], tmp_path / f"run{run}")
         missed += not kill_at(case, case.launch(), moment, baseline, rng)
         if case.root_written() and rng.random() < 0.5:
             missed += not kill_at(case, case.launch(restart=True), "running", baseline, rng)
         harness.restart_until_done(case)
         harness.check_outcome(case, baseline)
-        cases.append(case)
-    kills = [kill.moment for case in cases for kill in case.kills]
-    print(f"\n[leader kills {name}] seed {SEED}: {len(kills)} kills ({', '.join(kills)}), {missed} runs ended "
-          f"before their kill; outputs identical and no committed job re-ran in all {len(cases)} runs")
+        case.discard()
+        done.append(case)
+    kills = [kill.moment for case in done for kill in case.kills]
     assert kills, "no kill landed"
+    return (f"{len(kills)} kills ({', '.join(kills)}), {missed} runs ended before their kill; outputs identical "
+            f"and no committed job re-ran in all {len(done)} runs")
+
+
+@pytest.mark.parametrize("name", sorted(FLAVOURS))
+def test_leader_killed_at_random_moments(name: str, tmp_path: Path, baselines: dict[str, Baseline]) -> None:
+    rng = random.Random(f"{SEED}-leader-{name}")
+    cases = (Case(FLAVOURS[name], tmp_path / f"run{run}") for run in itertools.count())
+    summary = campaign(name, cases, RUNS * len(MOMENTS), baselines[name], rng)
+    print(f"\n[leader kills {name}] seed {SEED}: {summary}")

@@ -12,10 +12,12 @@ attempts' included.
 
 from __future__ import annotations
 
+import itertools
 import os
 import random
 import signal
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -35,7 +37,7 @@ def parent_of(pid: int) -> int:
 
 def worker_of(pid: int, case: Case, leader: int) -> int | None:
     """The worker process at or above pid (the first that names the store); None if gone or the leader."""
-    needle = os.fsencode(case.store)
+    needle = os.fsencode(case.job_store)
     try:
         while pid > 1:
             with open(f"/proc/{pid}/cmdline", "rb") as f:
@@ -64,7 +66,7 @@ def kill_workers(case: Case, process, rng: random.Random, baseline: Baseline) ->
                 continue  # the attempt already ended
             picked.add(job_id)
             os.kill(worker, signal.SIGKILL)
-            committed = harness.committed_jobs(case.store)  # before counting lines: see test docstring
+            committed = harness.committed_jobs(case.where)  # before counting lines: see test docstring
             case.kills.append(Kill(f"worker of {label}", committed, case.effect_count(), None))
             if len(case.kills) >= KILLS_PER_RUN:
                 break
@@ -82,13 +84,10 @@ def check_deferred(case: Case) -> None:
     assert attempts <= ran, f"deferred functions that never ran: {sorted(attempts - ran)}"
 
 
-@pytest.mark.parametrize("name", sorted(FLAVOURS))
-def test_workers_killed_at_random_moments(name: str, tmp_path: Path, baselines: dict[str, Baseline]) -> None:
-    baseline = baselines[name]
-    rng = random.Random(f"{SEED}-worker-{name}")
+def campaign(name: str, cases: Iterator[Case], runs: int, baseline: Baseline, rng: random.Random) -> int:
+    """Run cases killing workers, check each; return how many workers were killed."""
     total = 0
-    for run in range(RUNS):
-        case = Case(FLAVOURS[name], tmp_path / f"run{run}", retry_count=2)
+    for case in itertools.islice(cases, runs):
         process = case.launch()
         total += kill_workers(case, process, rng, baseline)
         status = case.finish(process)
@@ -96,6 +95,15 @@ def test_workers_killed_at_random_moments(name: str, tmp_path: Path, baselines: 
         harness.check_outcome(case, baseline)
         if name == "python":
             check_deferred(case)
+        case.discard()
+    assert total >= runs, "too few kills landed"
+    return total
+
+
+@pytest.mark.parametrize("name", sorted(FLAVOURS))
+def test_workers_killed_at_random_moments(name: str, tmp_path: Path, baselines: dict[str, Baseline]) -> None:
+    rng = random.Random(f"{SEED}-worker-{name}")
+    cases = (Case(FLAVOURS[name], tmp_path / f"run{run}", retry_count=2) for run in itertools.count())
+    total = campaign(name, cases, RUNS, baselines[name], rng)
     print(f"\n[worker kills {name}] seed {SEED}: {total} workers killed in {RUNS} runs; outputs identical, "
           "no committed job re-ran")
-    assert total >= RUNS, "too few kills landed"
