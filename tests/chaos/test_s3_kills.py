@@ -6,13 +6,16 @@ store by ``check_store``), run against the real S3 server of tests/s3 (SeaweedFS
 session fixture this module uses). Smaller than the file: campaigns, since S3 runs are
 slower: one leader-kill run per moment and TOIL_CHAOS_RUNS - 1 more for the Python
 workflow, one run per moment for CWL and WDL, and TOIL_CHAOS_RUNS worker-kill runs of
-the Python workflow. Each store's bucket is deleted once its run is checked.
+the Python workflow. Each store's bucket is deleted once its run is checked. Last,
+``toil check-store`` on an S3 store: consistent after a leader kill, damaged with a torn record.
 """
 
 from __future__ import annotations
 
 import itertools
 import random
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -60,3 +63,30 @@ def test_s3_workers_killed_at_random_moments(tmp_path: Path, s3_baselines: dict[
                                   s3_baselines["python"], rng)
     print(f"\n[S3 worker kills python] seed {SEED}: {total} workers killed in {RUNS} runs; outputs identical, "
           "no committed job re-ran")
+
+
+def check_store_command(case: Case) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "toil.cli.main", "check-store", case.job_store], env=harness.env(),
+                          capture_output=True, text=True, timeout=60, check=False)
+
+
+def test_check_store_command_on_s3(tmp_path: Path, s3_baselines: dict[str, Baseline]) -> None:
+    """``toil check-store aws:...`` after a leader kill: consistent; with a torn job record: damaged (exit 1)."""
+    case = next(s3_cases("python", tmp_path))
+    baseline = s3_baselines["python"]
+    process = case.launch()
+    harness.wait_until(case, process, lambda: case.effect_count() >= len(baseline.labels) // 2)
+    assert harness.kill_leader(case, process, "running"), "the run ended before its kill"
+    found = check_store_command(case)
+    assert found.returncode == 0 and "is consistent" in found.stdout, found.stdout + found.stderr
+    store = harness.open_store(case.job_store)
+    job_id = sorted(store.keys("jobs"))[0]
+    record = store.get("jobs", job_id)
+    store.put("jobs", job_id, record[: len(record) // 2])
+    found = check_store_command(case)
+    assert found.returncode == 1 and "torn or unreadable" in found.stdout and "Traceback" not in found.stderr, \
+        found.stdout + found.stderr
+    store.put("jobs", job_id, record)
+    harness.restart_until_done(case)
+    harness.check_outcome(case, baseline)
+    case.discard()
