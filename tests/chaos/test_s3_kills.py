@@ -4,8 +4,8 @@ The same campaigns as test_leader_kills and test_worker_kills, with the same che
 (outputs byte-identical to an undisturbed run on S3, no committed job re-run, a consistent
 store by ``check_store``), run against the real S3 server of tests/s3 (SeaweedFS, whose
 session fixture this module uses). Smaller than the file: campaigns, since S3 runs are
-slower: one leader-kill run per moment and TOIL_CHAOS_RUNS - 1 more for the Python
-workflow, one run per moment for CWL and WDL, and TOIL_CHAOS_RUNS worker-kill runs of
+slower: TOIL_CHAOS_RUNS + 1 leader-kill runs (one per moment at the default of 2) for
+CWL and WDL, one more for the Python workflow, and TOIL_CHAOS_RUNS worker-kill runs of
 the Python workflow. Each store's bucket is deleted once its run is checked. Last,
 ``toil check-store`` on an S3 store: consistent after a leader kill, damaged with a torn record.
 """
@@ -30,8 +30,7 @@ from tests.s3.conftest import s3_server, store_name  # noqa: F401  (s3_server: t
 pytestmark = [pytest.mark.chaos, pytest.mark.integration, pytest.mark.slow]
 
 #: leader-kill runs per workflow
-LEADER_RUNS = {"python": len(leader_kills.MOMENTS) + RUNS - 1, "cwl": len(leader_kills.MOMENTS),
-               "wdl": len(leader_kills.MOMENTS)}
+LEADER_RUNS = {"python": len(leader_kills.MOMENTS) + RUNS - 1, "cwl": RUNS + 1, "wdl": RUNS + 1}
 
 
 def s3_cases(name: str, directory: Path, retry_count: int = 1) -> Iterator[Case]:
