@@ -29,13 +29,7 @@ def _docker_answers() -> bool:
 def docker_engine() -> Iterator[None]:
     """dockerd running, with debian:stable-slim, python:3-slim, bash:4.4, alpine:latest, ubuntu:22.04/24.04."""
     reused = _docker_answers()
-    try:
-        done = subprocess.run(["bash", str(SCRIPT), "start"], capture_output=True, text=True,
-                              timeout=START_TIMEOUT, check=False)
-    except subprocess.TimeoutExpired:
-        pytest.fail(f"{SCRIPT} start took over {START_TIMEOUT} s")
-    if done.returncode != 0:
-        pytest.fail(f"{SCRIPT} start failed ({done.returncode}):\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
+    _start(SCRIPT)
     yield
     if not reused:
         subprocess.run(["bash", str(SCRIPT), "stop"], capture_output=True, timeout=120, check=False)
@@ -52,7 +46,11 @@ def runner_env() -> dict[str, str]:
 @pytest.fixture(scope="session")
 def podman_engine() -> None:
     """podman (root, runc) with the same images under docker.io/library/ names (tests/services/podman.sh)."""
-    script = SCRIPT.with_name("podman.sh")
+    _start(SCRIPT.with_name("podman.sh"))
+
+
+def _start(script: Path) -> None:
+    """Run a service script's start; fail the tests (never skip them) when it does not succeed."""
     try:
         done = subprocess.run(["bash", str(script), "start"], capture_output=True, text=True,
                               timeout=START_TIMEOUT, check=False)
