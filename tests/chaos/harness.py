@@ -30,6 +30,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.integration.support import output_or_fail
 from toil.core import plugins
 from toil.core.check import StoreReport, check_store
 from toil.core.description import JobDescription
@@ -154,13 +155,7 @@ class Case:
             return subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=log, cwd=self.directory, env=env())
 
     def finish(self, process: subprocess.Popen[bytes], timeout: float = RUN_TIMEOUT) -> int:
-        try:
-            out, _ = process.communicate(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.communicate()
-            pytest.fail(f"[{self.flavour.name}] the run hung for {timeout} s; log:\n{self.log_tail()}")
-        self.stdout = out.decode(errors="replace")
+        self.stdout = output_or_fail(process, timeout, f"[{self.flavour.name}] the run", self.log_tail)
         return process.returncode
 
     def log_tail(self, lines: int = 40) -> str:

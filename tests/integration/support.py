@@ -6,7 +6,10 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+
+import pytest
 
 SCRIPTS = Path(__file__).parent / "scripts"
 REPO = Path(__file__).resolve().parents[2]
@@ -41,3 +44,14 @@ def result_of(proc: subprocess.CompletedProcess[str]) -> str:
 
 def json_result(proc: subprocess.CompletedProcess[str]) -> object:
     return json.loads(result_of(proc))
+
+
+def output_or_fail(process: subprocess.Popen[bytes], timeout: float, what: str, log_tail: Callable[[], str]) -> str:
+    """The stdout of a run once it ends; kill it and fail the test (with its log's tail) if it hangs."""
+    try:
+        out, _ = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.communicate()
+        pytest.fail(f"{what} hung for {timeout} s; log:\n{log_tail()}")
+    return out.decode(errors="replace")

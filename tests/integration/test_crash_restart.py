@@ -33,6 +33,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.integration.support import output_or_fail
+
 pytestmark = [pytest.mark.integration, pytest.mark.chaos]
 
 SCRIPT = Path(__file__).with_name("crash_workflow.py")
@@ -154,13 +156,8 @@ class Workflow:
             return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=log, cwd=self.directory)
 
     def finish(self, process: subprocess.Popen[bytes]) -> tuple[int, str]:
-        try:
-            out, _ = process.communicate(timeout=RUN_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.communicate()
-            pytest.fail(f"the workflow hung for {RUN_TIMEOUT} s; leader log:\n{self.log_tail()}")
-        return process.returncode, out.decode()
+        out = output_or_fail(process, RUN_TIMEOUT, "the workflow", self.log_tail)
+        return process.returncode, out
 
     def log_tail(self, lines: int = 60) -> str:
         return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
