@@ -27,7 +27,7 @@ from typing import Any, NoReturn
 
 from toil.batch.child import InProcessFunction, call_in_process, flush_stdio, load_function, prepare_child
 from toil.batch.zygote_io import FrameReader, Message, encode
-from toil.core.worker import keep_log_between_jobs
+from toil.core.worker import reuse_between_jobs
 
 EnvChange = tuple[dict[str, str], list[str], str | None]  # variables to set, names to unset, cwd
 MAX_JOBS = 500
@@ -110,16 +110,32 @@ def _leave(
     os.dup2(streams[1], 2)
     with contextlib.suppress(OSError):
         os.chdir(home)
-    os.environ.clear()
-    os.environ.update(environment)
+    current = dict(os.environ)
+    if current != environment:  # only what changed: clear() and update() call unsetenv and putenv for all
+        for name in current.keys() - environment.keys():
+            del os.environ[name]
+        for name, value in environment.items():
+            if current.get(name) != value:
+                os.environ[name] = value
     sys.argv = argv
     for signum, handler in handlers.items():
         with contextlib.suppress(Exception):
             signal.signal(signum, handler)
 
 
+THREAD_GRACE = 0.05  # seconds a job's threads get to end after it returned (a cancelled Timer)
+
+
 def _left_clean() -> bool:
-    """Tell whether the job left no threads and no child processes behind."""
+    """Tell whether the job left no threads and no child processes behind.
+
+    A thread told to stop just before the job returned (cwltool cancels the Timer that watched
+    the tool's memory) gets a moment to end, else every such job would cost a fresh runner.
+    """
+    deadline = time.monotonic() + THREAD_GRACE
+    for thread in threading.enumerate():
+        if thread is not threading.current_thread():
+            thread.join(max(0.0, deadline - time.monotonic()))
     if threading.active_count() > 1:
         return False
     try:
@@ -181,7 +197,7 @@ class RunnerPool:
             try:
                 ours.close()
                 prepare_child(self._zygote_fds(), zygote_pid)
-                keep_log_between_jobs()
+                reuse_between_jobs()
                 runner_loop(theirs, self._functions, call_in_process, load_function)
             except BaseException:
                 traceback.print_exc()

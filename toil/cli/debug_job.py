@@ -19,7 +19,7 @@ import traceback
 from typing import Any
 
 from toil.cli.common import CommandError, describe, fail, failed_job_ids, load_records, open_store, root_id
-from toil.core import control, serialize, worker
+from toil.core import control, payload, serialize, worker
 from toil.core.description import JobDescription
 from toil.core.errors import LOG_FORMAT
 from toil.core.filestore import FileStore
@@ -59,7 +59,7 @@ def _open_settings(store: AbstractJobStore) -> WorkflowSettings:
 def run_uncommitted(store: AbstractJobStore, record: JobDescription, temp_root: str) -> tuple[Any, FileStore]:
     """Run the job's body and undo what it wrote; return its value and file store."""
     reader = serialize.ResultReader(lambda job_id: _result(store, job_id))
-    job = serialize.loads(store.get("bodies", record.job_id), reader)
+    job = serialize.loads(payload.read_body(store, record), reader)
     file_store = FileStore(store, record.job_id, temp_root, disk=record.requirements.disk, job_name=record.name)
     try:
         return job._run_body(file_store), file_store
@@ -74,7 +74,7 @@ def run_uncommitted(store: AbstractJobStore, record: JobDescription, temp_root: 
 
 def _result(store: AbstractJobStore, job_id: str) -> bytes:
     try:
-        return store.get("results", job_id)
+        return payload.read_result(store, job_id)
     except NoSuchBlobError:
         fail(f"The job reads a promise of job {job_id}, which has not run yet; debug that job first.")
 

@@ -20,6 +20,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from toil.core import payload
 from toil.core.description import JobDescription, RecordError
 from toil.core.jobstore import AbstractJobStore, Namespace, NoSuchBlobError
 from toil.core.settings import ROOT_KEY, SETTINGS_KEY, WorkflowSettings
@@ -83,9 +84,9 @@ def reachable_jobs(root_id: str, records: dict[str, JobDescription], report: Sto
 def _check_job(record: JobDescription, records: dict[str, JobDescription],
                keys: dict[Namespace, set[str]], report: StoreReport) -> None:
     name = str(record)
-    if record.has_body and not record.ran and record.job_id not in keys["bodies"]:
+    if record.has_body and not record.ran and not payload.has_body(record, keys["bodies"]):
         report.errors.append(f"job {name} has not run and has no body")
-    if record.has_body and record.ran and record.kind != "service" and record.job_id not in keys["results"]:
+    if record.has_body and record.ran and record.kind != "service" and not payload.has_result(record, keys["results"]):
         report.errors.append(f"job {name} ran but its return value is missing")
     if not record.ran:
         for producer in record.promises:

@@ -13,7 +13,8 @@ from typing import Any
 
 from toil.core.requirements import Requirements
 
-RECORD_VERSION = 1
+RECORD_VERSION = 2
+READABLE_VERSIONS = (1, 2)  # version 1 kept every body and return value in a blob of its own
 
 
 class RecordError(ValueError):
@@ -54,6 +55,10 @@ class JobDescription:
     services: list[list[str]] = field(default_factory=list)
     #: "" for an ordinary job, "service" for a service host
     kind: str = ""
+    #: the pickled body, base64, when small enough to travel in the record (toil.core.payload)
+    body: str = ""
+    #: the pickled return value, base64, in a committed record when small enough
+    result: str = ""
 
     @property
     def successors(self) -> list[str]:
@@ -84,6 +89,8 @@ class JobDescription:
             "preq": self.promised_requirements,
             "services": self.services,
             "kind": self.kind,
+            "bd": self.body,
+            "res": self.result,
         }
         data.update({key: value for key, value in optional.items() if value})
         if not self.has_body:
@@ -95,7 +102,7 @@ class JobDescription:
         try:
             data = json.loads(raw)
             version = data.get("v")
-            if version != RECORD_VERSION:
+            if version not in READABLE_VERSIONS:
                 raise RecordError(f"job record {where} has version {version!r}, this Toil reads {RECORD_VERSION}")
             return cls(
                 job_id=data["id"],
@@ -115,6 +122,8 @@ class JobDescription:
                 promised_requirements=data.get("preq", ""),
                 services=data.get("services", []),
                 kind=data.get("kind", ""),
+                body=data.get("bd", ""),
+                result=data.get("res", ""),
             )
         except RecordError:
             raise

@@ -21,9 +21,9 @@ def import_url(store: AbstractJobStore, url: str) -> tuple[str, int]:
     return result
 
 
-def export_url(store: AbstractJobStore, file_id: str, url: str) -> None:
-    """Copy a stored file to a path or URL."""
-    plugins.url_registry().export_url(store, file_id, url)
+def export_url(store: AbstractJobStore, file_id: str, url: str, link: bool = False) -> None:
+    """Copy a stored file to a path or URL (``link``: a hard link where the store allows)."""
+    plugins.url_registry().export_url(store, file_id, url, link)
 
 
 def stored_uri(file_id: str) -> str:

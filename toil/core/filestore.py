@@ -58,6 +58,7 @@ class FileStore:
         disk: int | None = None,
         job_name: str = "",
         caching: bool = False,
+        scratch: str | None = None,
     ) -> None:
         self.jobStore = job_store
         self.jobID = job_id
@@ -73,6 +74,9 @@ class FileStore:
         self._caching = caching
         self._cache: FileCache | None = None
         self._deferred: DeferredFunctions | None = None
+        #: a warm runner's scratch directory, reused by its jobs one after another (see reuse_scratch)
+        self._slot = scratch
+        self._keep: set[str] = set()
 
     # -- local scratch --------------------------------------------------------------------
     @property
@@ -83,8 +87,22 @@ class FileStore:
         """The job's own scratch directory, removed when the job ends."""
         if self._temp_dir is None:
             os.makedirs(self._temp_root, exist_ok=True)
-            self._temp_dir = tempfile.mkdtemp(prefix=f"{self.jobID}-", dir=self._temp_root)
+            if self._slot is not None:
+                os.makedirs(self._slot, exist_ok=True)
+                self._temp_dir = self._slot
+            else:
+                self._temp_dir = tempfile.mkdtemp(prefix=f"{self.jobID}-", dir=self._temp_root)
         return self._temp_dir
+
+    def keep_between_jobs(self, *names: str) -> None:
+        """Let these top-level entries of the scratch directory stay for this process's next job.
+
+        A warm runner reuses one scratch directory: at the job's end a kept directory is emptied
+        and a kept file truncated (or removed, when it has other links), and everything else is
+        removed. Making and deleting the same few entries for every job is what a busy local
+        filesystem does slowest. The next job must expect them (empty) or not care.
+        """
+        self._keep.update(names)
 
     def getLocalTempFile(self, suffix: str | None = None, prefix: str | None = None) -> str:
         handle, path = tempfile.mkstemp(suffix=suffix, prefix=prefix or "tmp", dir=self.getLocalTempDir())
@@ -101,14 +119,28 @@ class FileStore:
             self._cache.close()
             self._cache = None
         if self._temp_dir is not None:
-            shutil.rmtree(self._temp_dir, ignore_errors=True)
+            if self._temp_dir == self._slot:
+                reuse_scratch(self._temp_dir, self._keep)
+            else:
+                shutil.rmtree(self._temp_dir, ignore_errors=True)
             self._temp_dir = None
 
     # -- global files ---------------------------------------------------------------------
     def writeGlobalFile(self, localFileName: str, cleanup: bool = False) -> FileID:
         """Copy a local file into the job store; return its FileID."""
-        path = os.path.abspath(localFileName)
-        file_id = self.jobStore.write_file(path, self.jobStore.new_file_id(os.path.basename(path)))
+        return self._write_global(os.path.abspath(localFileName), owned=False)
+
+    def write_scratch_file(self, path: str) -> FileID:
+        """Put a file of this job's scratch space, which nothing changes again, in the job store.
+
+        For the front-ends' output collection: a file job store hard-links it instead of copying.
+        """
+        path = os.path.abspath(path)
+        inside = self._temp_dir is not None and path.startswith(self._temp_dir + os.sep) and not os.path.islink(path)
+        return self._write_global(path, owned=inside)
+
+    def _write_global(self, path: str, owned: bool) -> FileID:
+        file_id = self.jobStore.write_file(path, self.jobStore.new_file_id(os.path.basename(path)), owned=owned)
         self.written.append(file_id)
         self._local_files.setdefault(file_id, []).append(path)
         self._written_paths.append((file_id, path))
@@ -293,3 +325,22 @@ class FileStore:
                 "(disk=...) so it is not scheduled where the space runs out.",
                 logging.WARNING,
             )
+
+
+def reuse_scratch(path: str, keep: set[str] | frozenset[str] = frozenset()) -> None:
+    """Empty a reused scratch directory but for the kept entries (emptied themselves); all of it on error."""
+    try:
+        with os.scandir(path) as entries:
+            for entry in entries:
+                kept = entry.name in keep
+                if entry.is_dir(follow_symlinks=False):
+                    if kept:
+                        reuse_scratch(entry.path)
+                    else:
+                        shutil.rmtree(entry.path)
+                elif kept and entry.is_file(follow_symlinks=False) and entry.stat(follow_symlinks=False).st_nlink == 1:
+                    os.truncate(entry.path, 0)  # never a file that is also in the store or the cache
+                else:
+                    os.unlink(entry.path)
+    except OSError:
+        shutil.rmtree(path, ignore_errors=True)

@@ -6,7 +6,7 @@ import base64
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from toil.core import serialize
+from toil.core import payload, serialize
 from toil.core.description import JobDescription
 from toil.core.job import Job, JobException, JobGraphDeadlockException, PromisedRequirement
 from toil.core.jobstore import AbstractJobStore
@@ -159,7 +159,7 @@ def write_new_jobs(
                     "(add the producing job with addChild or addFollowOn before the one that uses it)"
                 )
         record.promises = producers
-        store.put("bodies", job._toil_id, body)
+        payload.keep_body(store, record, body)
         records.append(record)
     for record in records:
         store.put("jobs", record.job_id, record.to_json())

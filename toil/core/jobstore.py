@@ -141,8 +141,12 @@ class AbstractJobStore(abc.ABC):
         """Return a fresh, unused file id (the file does not exist until written)."""
 
     @abc.abstractmethod
-    def write_file(self, local_path: str, file_id: str | None = None) -> str:
-        """Copy a local file into the store (atomically) and return its id."""
+    def write_file(self, local_path: str, file_id: str | None = None, owned: bool = False) -> str:
+        """Copy a local file into the store (atomically) and return its id.
+
+        ``owned``: the caller gives the file up (it is scratch that nobody changes again), so a
+        store on the same filesystem may take it by a hard link instead of a copy.
+        """
 
     @abc.abstractmethod
     def read_file(self, file_id: str, local_path: str, link: bool = False) -> None:

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from toil.core import serialize, worker
+from toil.core import payload, serialize, worker
 from toil.core.batchsystem import AbstractBatchSystem, BatchJobSpec, UpdatedBatchJobInfo
 from toil.core.description import JobDescription
 from toil.core.jobstore import AbstractJobStore, NoSuchBlobError
@@ -71,7 +71,7 @@ def load_graph(store: AbstractJobStore, root_id: str) -> list[JobDescription]:
     stack = [root_id]
     while stack:
         record = worker.read_record(store, stack.pop())
-        records.append(record)
+        records.append(payload.lighten(record))
         if record.ran:
             worker.apply_deletions(store, record)  # a crash may have cut them short
         for successor in record.successors + record.service_ids:
@@ -224,7 +224,7 @@ class Leader:
         logger.debug("Issued job %s as batch job %d", record, batch_id)
 
     def _resolve_promised(self, record: JobDescription) -> Any:
-        reader = serialize.ResultReader(lambda job_id: self.store.get("results", job_id))
+        reader = serialize.ResultReader(lambda job_id: payload.read_result(self.store, job_id))
         promised = serialize.loads(base64.b64decode(record.promised_requirements), reader)
         values = {name: requirement.getValue() for name, requirement in promised.items()}
         try:
@@ -267,7 +267,7 @@ class Leader:
         admitted = self.services.finished(job_id)
         record = worker.read_record(self.store, job_id)
         if record.ran:
-            self._execute(self.state.handle(JobCommitted(record, now=self.clock())))
+            self._execute(self.state.handle(JobCommitted(payload.lighten(record), now=self.clock())))
         else:
             reason = self._failure_reason(record, update)
             self._execute(self.state.handle(JobFailed(job_id, self.clock(), reason)))
@@ -283,6 +283,8 @@ class Leader:
             for level, text in ran.messages if ran.ran else []:
                 logger.log(level, "Job %s: %s", ran.display_name or ran.name, text)
         failed_id, reason = failed if failed is not None else (None, "")
+        for kept in [record, *new_records, *chained]:
+            payload.lighten(kept)  # the state keeps records for the whole run: bodies stay in the store
         event = JobCommitted(record, new_records, chained, failed_id, reason, self.clock())
         self._execute(self.state.handle(event))
 

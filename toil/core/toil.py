@@ -11,7 +11,7 @@ import uuid
 from types import TracebackType
 from typing import Any
 
-from toil.core import check, control, deferred, errors, plugins, serialize
+from toil.core import check, control, deferred, errors, payload, plugins, serialize
 from toil.core.batchsystem import AbstractBatchSystem, BatchJobSpec, BatchSystemSettings
 from toil.core.filestore import FileID
 from toil.core.graph import collect_new_jobs, requirements_for, write_new_jobs
@@ -51,6 +51,7 @@ class Toil:
         self._store: AbstractJobStore | None = None
         self._locator = ""
         self._batch: AbstractBatchSystem | None = None
+        self._finished = False  # start() or restart() returned the root's value
 
     # -- context ----------------------------------------------------------------------------
     def __enter__(self) -> Toil:
@@ -189,8 +190,10 @@ class Toil:
         removed = check.collect_garbage(store, leader.state.nodes)
         if removed:
             logger.debug("Removed %d records of attempts cut short", removed)
-        reader = serialize.ResultReader(lambda job_id: store.get("results", job_id))
-        return serialize.loads(store.get("results", root_id), reader)
+        reader = serialize.ResultReader(lambda job_id: payload.read_result(store, job_id))
+        value = serialize.loads(payload.read_result(store, root_id), reader)
+        self._finished = True
+        return value
 
     # -- files ------------------------------------------------------------------------------
     def importFile(self, srcUrl: str, sharedFileName: str | None = None, symlink: bool = True) -> FileID:
@@ -211,8 +214,11 @@ class Toil:
         from toil.core.files import export_url
 
         store = self._jobStore
+        # Once the workflow has finished and the store goes when this block ends (--clean), nothing
+        # reads the stored copy again: a local file is hard-linked out rather than copied.
+        link = self._finished and self.config.clean in ("always", "onSuccess")
         try:
-            export_url(store, jobStoreFileID, dstUrl)
+            export_url(store, jobStoreFileID, dstUrl, link)
         except (OSError, ValueError) as e:
             raise errors.file_transfer_error("export to", dstUrl, e) from e
 

@@ -11,12 +11,13 @@ import contextlib
 import dataclasses
 import logging
 import os
+import shutil
 import sys
 import traceback
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from toil.core import deferred, logs, plugins, serialize
+from toil.core import deferred, logs, payload, plugins, serialize
 from toil.core.description import JobDescription
 from toil.core.filestore import FileStore
 from toil.core.graph import collect_new_jobs, write_new_jobs
@@ -62,9 +63,10 @@ class Outcome:
 
 def run_job(store: AbstractJobStore, settings: WorkflowSettings, record: JobDescription) -> None:
     """Run one job and commit it; on any exception nothing of the attempt is kept."""
-    job: Job = serialize.loads(store.get("bodies", record.job_id), serialize.ResultReader(_result_reader(store)))
-    file_store = FileStore(store, record.job_id, temp_root(settings), disk=record.requirements.disk,
-                           job_name=record.name, caching=settings.caching)
+    job: Job = serialize.loads(payload.read_body(store, record), serialize.ResultReader(_result_reader(store)))
+    root = temp_root(settings)
+    file_store = FileStore(store, record.job_id, root, disk=record.requirements.disk, job_name=record.name,
+                           caching=settings.caching, scratch=_scratch_slot(root))
     created: list[str] = []  # jobs this attempt wrote; dropped again if it does not commit
     committed = False
     before = dataclasses.replace(record)  # the fields below are replaced, never mutated in place
@@ -79,7 +81,7 @@ def run_job(store: AbstractJobStore, settings: WorkflowSettings, record: JobDesc
         created = [new_job._toil_id for new_job in new.jobs]
         write_new_jobs(store, new, settings.defaults, known=lambda job_id: store.has("jobs", job_id))
         result, _ = serialize.dumps(value)
-        store.put("results", record.job_id, result)
+        payload.keep_result(store, record, result)
         record.phases = [
             record.phases[0] + [child._toil_id for child in job._toil_children],
             record.phases[1] + [follow_on._toil_id for follow_on in job._toil_follow_ons],
@@ -131,7 +133,7 @@ def _merge_tiers(old: list[list[str]], new: list[list[str]]) -> list[list[str]]:
 def _result_reader(store: AbstractJobStore):  # type: ignore[no-untyped-def]
     def read(job_id: str) -> bytes:
         try:
-            return store.get("results", job_id)
+            return payload.read_result(store, job_id)
         except KeyError:
             raise RuntimeError(f"a promise of job {job_id} was used before that job ran") from None
 
@@ -250,7 +252,7 @@ def main(argv: list[str]) -> int:
     root = temp_root(settings)
     # A member of the machine's arena while running: the last worker out cleans the node.
     with deferred.membership(root):
-        name = f"worker-{os.getpid()}.log" if _log_kept else f"worker-{job_id}-{os.getpid()}.log"
+        name = f"worker-{os.getpid()}.log" if _warm_runner else f"worker-{job_id}-{os.getpid()}.log"
         log_path = os.path.join(root, name)
         reporter = logs.worker_reporter(store, log_path, job_id)  # what the leader asked us to report
         with _output_to(log_path, settings.log_level, reporter.capture):
@@ -259,23 +261,39 @@ def main(argv: list[str]) -> int:
         if outcome.failed is not None:
             reporter.note_failure(f"{ERROR_MARKER}{outcome.error}")
             keep_failure_log(store, outcome.failed, log_path, reporter.max_log_file_size)
-        if not _log_kept:
+        if not _warm_runner:
             with contextlib.suppress(OSError):
                 os.unlink(log_path)
     return 0 if outcome.failed is None else 1
 
 
-_log_kept = False
+_warm_runner = False
 
 
-def keep_log_between_jobs() -> None:
-    """Keep one log file for all the jobs this process runs (each job truncates it).
+def reuse_between_jobs() -> None:
+    """Keep one log file and one scratch directory for all the jobs this process runs.
 
-    For a warm runner that serves job after job: on a busy filesystem, creating and deleting a
-    file per job costs measurable system time. Its file goes with the workflow's directory.
+    For a warm runner that serves job after job: each job truncates the log, and its scratch
+    space is the runner's own directory, emptied after each job (FileStore.keep_between_jobs).
+    On a local filesystem under the churn of many short jobs, making and deleting inodes is the
+    slowest thing a job does. Both go with the workflow's directory.
     """
-    global _log_kept
-    _log_kept = True
+    global _warm_runner
+    _warm_runner = True
+
+
+def _scratch_slot(root: str) -> str | None:
+    """A warm runner's scratch directory under the workflow's; emptied when first claimed."""
+    if not _warm_runner:
+        return None
+    slot = os.path.join(root, f"runner-{os.getpid()}")
+    if slot not in _claimed:
+        shutil.rmtree(slot, ignore_errors=True)  # a runner of an earlier run, or killed, with this pid
+        _claimed.add(slot)
+    return slot
+
+
+_claimed: set[str] = set()
 
 
 def main_entry() -> None:

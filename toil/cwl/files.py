@@ -191,16 +191,22 @@ def sha1_of(path: str) -> str:
     return "sha1$" + digest.hexdigest()
 
 
-def unique_child(directory: str, name: str, taken: set[str]) -> str:
+def unique_child(directory: str, name: str, taken: set[str], next_number: dict[str, int] | None = None) -> str:
     """A path for ``name`` in ``directory`` not used yet by this export (cwltool's ``name_2`` style).
 
-    Like cwltool, files left by earlier runs are replaced.
+    Like cwltool, files left by earlier runs are replaced. ``next_number`` remembers, per name,
+    where the search for a free suffix goes on (``taken`` only grows), so that a scatter's
+    thousands of outputs with one name take linear time.
     """
-    target = os.path.join(directory, name)
-    number = 2
-    while target in taken:
-        target = os.path.join(directory, f"{name}_{number}")
-        number += 1
+    base = os.path.join(directory, name)
+    numbers = {} if next_number is None else next_number
+    target, number = base, numbers.get(base, 2)
+    if target in taken:
+        target = f"{base}_{number}"
+        while target in taken:
+            number += 1
+            target = f"{base}_{number}"
+        numbers[base] = number + 1
     taken.add(target)
     return target
 

@@ -21,6 +21,7 @@ from toil.cwl.requirements import container_problem, without_required_container
 
 logger = logging.getLogger(__name__)
 STDERR_TAIL_LINES = 5
+STDERR_FILE = "stderr.txt"  # the tool's stderr, in its job's scratch
 
 
 class ToolFailure(Exception):
@@ -79,6 +80,27 @@ def runtime_context(options: RunOptions, workdir: str, store: Any = None, basedi
     context.move_outputs = "leave"
     context.workflow_eval_lock = threading.Condition(threading.RLock())
     return context
+
+
+TOOL_DIRS = ("out", "tmp", "stage")
+
+
+def fixed_tool_dirs(context: RuntimeContext, workdir: str, options: RunOptions) -> tuple[str, ...]:
+    """Give a tool fixed output, temporary and staging directories in its job's scratch.
+
+    cwltool makes three fresh directories per tool run (and removes two); with fixed ones a
+    warm runner's next tool finds them again, emptied (FileStore.keep_between_jobs), so a
+    scatter of thousands of small tools does not make and free three inodes apiece. Return
+    the names to keep; none when the user chose where they go (--tmpdir-prefix and co.).
+    """
+    if options.tmpdir_prefix or options.tmp_outdir_prefix:
+        return ()
+    paths = [os.path.join(workdir, name) for name in TOOL_DIRS]
+    for path in paths:
+        os.makedirs(path, exist_ok=True)
+    context.outdir, context.tmpdir, context.stagedir = paths
+    context.rm_tmpdir = False  # the job's scratch goes (or is emptied) when the job ends
+    return (*TOOL_DIRS, STDERR_FILE)
 
 
 def engine_name(options: RunOptions) -> str:
@@ -181,7 +203,7 @@ def _claim_directory(parent: str, name: str) -> str:
 def run_with_stderr(tool: Process, inputs: dict[str, Any], context: RuntimeContext, workdir: str,
                     log_dir: str = "", log_name: str = "") -> dict[str, Any]:
     """run_process, keeping the tool's stderr to show its tail when it fails."""
-    path = os.path.join(workdir, "stderr.txt")
+    path = os.path.join(workdir, STDERR_FILE)
     with open(path, "w+") as stderr:
         context.default_stderr = stderr
         try:

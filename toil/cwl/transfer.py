@@ -240,6 +240,7 @@ class Exporter:
         self.outdir = os.path.abspath(outdir)
         self.export = export  # (file id, local path)
         self.taken: set[str] = set()
+        self.next_number: dict[str, int] = {}  # where unique_child goes on looking, per name
         self.done: dict[str, str] = {}  # source and name -> exported path
         self.trees: dict[str, Tree] = {}
 
@@ -304,7 +305,7 @@ class Exporter:
         if key in self.done and not location.startswith("_:"):
             target = self.done[key]
         else:
-            target = unique_child(directory, name, self.taken)
+            target = unique_child(directory, name, self.taken, self.next_number)
             if obj["class"] == "File":
                 self._export_file(location, obj, target)
             else:

@@ -27,7 +27,15 @@ from toil.cwl.container import RECORDER
 from toil.cwl.load import ProcessRef, resolve
 from toil.cwl.requirements import has_resource_requirement, job_requirements
 from toil.cwl.stepinputs import evaluate_step_inputs, resources_in_leader
-from toil.cwl.tool import RunOptions, Unsupported, prepare_tool, run_process, run_with_stderr, runtime_context
+from toil.cwl.tool import (
+    RunOptions,
+    Unsupported,
+    fixed_tool_dirs,
+    prepare_tool,
+    run_process,
+    run_with_stderr,
+    runtime_context,
+)
 from toil.cwl.transfer import OutputUploader, Stager
 
 logger = logging.getLogger(__name__)
@@ -227,9 +235,12 @@ class ToolJob(CWLJob):
         stager = Stager(workdir + "/inputs", read, mutable=inplace)
         inputs = stager.stage(copy.deepcopy(self.inputs))
         context = runtime_context(self.options, workdir)
+        fileStore.keep_between_jobs(*fixed_tool_dirs(context, workdir, self.options))
         setattr(context, RECORDER, lambda image: record_image(fileStore.jobStore, image))
         outputs = run_with_stderr(tool, inputs, context, workdir, getattr(self.options, "log_dir", ""), self.unitName)
-        upload = lambda path: str(fileStore.writeGlobalFile(path))  # noqa: E731
+        # Outputs are scratch nothing changes again (a link will do), unless updated in place.
+        write = fileStore.writeGlobalFile if inplace else fileStore.write_scratch_file
+        upload = lambda path: str(write(path))  # noqa: E731
         if inplace:  # InplaceUpdateRequirement: the change is visible to every later reader
             stager.write_back(upload, lambda path, file_id: fileStore.jobStore.write_file(path, file_id))
         uploader = OutputUploader(upload, stager.origin)

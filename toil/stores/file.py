@@ -47,7 +47,10 @@ LOCK_FILE = ".leader.lock"
 OWNER_FILE = ".leader.owner"
 FILES_DIR = "files"
 FORMAT = "toil-file-jobstore"
-VERSION = 1
+# Version 1 fanned blobs and files out into 256 subdirectories per namespace; version 2 into 16,
+# because a workflow of a few hundred jobs then made a directory for nearly every job, and making
+# directories is slow on a busy local filesystem (ext4 holds all of them well up to millions).
+VERSION = 2
 
 _KEY_RE = re.compile(r"[A-Za-z0-9._-]{1,200}")
 _FILE_ID_RE = re.compile(r"([0-9a-f]{32})(?:/([A-Za-z0-9._-]{1,100}))?")
@@ -105,8 +108,9 @@ def atomic_link_or_copy(src: str, dest: str) -> None:
         raise
 
 
-def _fan(name: str) -> str:
-    return format(zlib.crc32(name.encode()) & 0xFF, "02x")
+def _fan(name: str, width: int) -> str:
+    """The fan-out subdirectory of a blob: ``width`` hex digits of its key's CRC-32."""
+    return format(zlib.crc32(name.encode()) & ((1 << (4 * width)) - 1), f"0{width}x")
 
 
 # Stores holding a leader lock in this process; a forked child closes their lock fds.
@@ -134,6 +138,7 @@ class FileJobStore(AbstractJobStore):
         self._lock_fd: int | None = None
         # Fan-out directories of user files known to exist, to spare a mkdir per write.
         self._made_dirs: set[str] = set()
+        self._fan_width = 1  # hex digits naming a fan-out directory: 2 in a version-1 store
 
     # -- life cycle -------------------------------------------------------------------
     def create(self) -> None:
@@ -194,6 +199,7 @@ class FileJobStore(AbstractJobStore):
                 f"The job store '{self.locator}' has format version {version}, newer than this Toil "
                 f"supports ({VERSION}); use a newer Toil."
             )
+        self._fan_width = 2 if version == 1 else 1
 
     def exists(self) -> bool:
         return os.path.isfile(self._marker)
@@ -301,7 +307,7 @@ class FileJobStore(AbstractJobStore):
             raise ValueError(f"Unknown job store namespace '{namespace}'.") from None
         if not _KEY_RE.fullmatch(key) or key in (".", ".."):
             raise ValueError(f"Invalid job store key {key!r}: use 1-200 characters from A-Z a-z 0-9 . _ -.")
-        return f"{ns_dir}/{_fan(key)}/{key}"
+        return f"{ns_dir}/{_fan(key, self._fan_width)}/{key}"
 
     @staticmethod
     def _write_atomic(path: str, data: bytes) -> None:
@@ -369,7 +375,7 @@ class FileJobStore(AbstractJobStore):
             raise ValueError(f"Invalid file id {file_id!r}: not made by this job store.")
         hex_id = match.group(1)
         name = hex_id if match.group(2) is None else f"{hex_id}.{match.group(2)}"
-        return f"{self._files_dir}/{hex_id[:2]}/{name}"
+        return f"{self._files_dir}/{hex_id[: self._fan_width]}/{name}"
 
     def _file_dest(self, file_id: str | None) -> tuple[str, str]:
         if file_id is None:
@@ -381,9 +387,12 @@ class FileJobStore(AbstractJobStore):
             self._made_dirs.add(directory)
         return file_id, path
 
-    def write_file(self, local_path: str, file_id: str | None = None) -> str:
+    def write_file(self, local_path: str, file_id: str | None = None, owned: bool = False) -> str:
         file_id, path = self._file_dest(file_id)
-        atomic_copy(local_path, path)
+        if owned:
+            atomic_link_or_copy(local_path, path)
+        else:
+            atomic_copy(local_path, path)
         return file_id
 
     def read_file(self, file_id: str, local_path: str, link: bool = False) -> None:

@@ -358,7 +358,7 @@ class S3JobStore(AbstractJobStore):
             raise ValueError(f"Invalid file id {file_id!r}: not made by this job store.")
         return FILES + file_id
 
-    def write_file(self, local_path: str, file_id: str | None = None) -> str:
+    def write_file(self, local_path: str, file_id: str | None = None, owned: bool = False) -> str:
         file_id = file_id or self.new_file_id()
         name = self._file_key(file_id)
         with self._errors(f"writing {name}"), open(local_path, "rb") as source:

@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from typing import IO
 
 from toil.core.jobstore import AbstractJobStore
-from toil.stores.file import atomic_copy
+from toil.stores.file import atomic_copy, atomic_link_or_copy
 
 _SCHEME_RE = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):")
 HTTP_TIMEOUT = 60.0
@@ -277,12 +277,21 @@ def import_url(store: AbstractJobStore, url: str) -> tuple[str, int]:
     return file_id, size
 
 
-def export_url(store: AbstractJobStore, file_id: str, url: str) -> None:
-    """Write a stored file at url (for local paths: parents created, atomic replace)."""
+def export_url(store: AbstractJobStore, file_id: str, url: str, link: bool = False) -> None:
+    """Write a stored file at url (for local paths: parents created, atomic replace).
+
+    With ``link``, a file of a local store exported to a local path is hard-linked (copied
+    across filesystems): only for a store that goes once the run is over.
+    """
     access = access_for(url)
     local = store.local_path(file_id)
     if local is not None:
-        access.write_from(local, url)
+        if link and isinstance(access, FileURLAccess):
+            path = access.local_path(url)
+            os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+            atomic_link_or_copy(local, path)
+        else:
+            access.write_from(local, url)
         return
     with store.read_file_stream(file_id) as source:
         access.write_from(source, url)

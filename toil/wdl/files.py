@@ -89,9 +89,12 @@ def is_job_store_file(path: str) -> bool:
     return is_stored(path)
 
 
-def upload(file_store: Any, path: str, root: str | None = None) -> str:
-    """Copy a local file into the job store through a job's file store; return its URI."""
-    file_id = file_store.writeGlobalFile(path)
+def upload(file_store: Any, path: str, root: str | None = None, scratch: bool = False) -> str:
+    """Copy a local file into the job store through a job's file store; return its URI.
+
+    ``scratch``: a finished task's output, which nothing changes again (the store may link it).
+    """
+    file_id = file_store.write_scratch_file(path) if scratch else file_store.writeGlobalFile(path)
     return file_uri(str(file_id), os.path.basename(path), group_of(path, root))
 
 

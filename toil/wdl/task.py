@@ -49,9 +49,11 @@ class TaskJob(Job):
     def run(self, fileStore: Any) -> EnvData:
         task = find_task(document_for(fileStore, self.bundle), self.doc_path, self.task_name)
         version = task.effective_wdl_version
-        task_dir = os.path.join(fileStore.getLocalTempDir(), "task")
+        task_dir = fileStore.getLocalTempDir()
+        # A warm runner's next task finds these again (emptied): no inodes to make and free per task.
+        fileStore.keep_between_jobs("work", "tmp", "command", "stdout.txt", "stderr.txt")
         work_dir = os.path.join(task_dir, "work")
-        os.makedirs(work_dir)
+        os.makedirs(work_dir, exist_ok=True)
         downloader = Downloader(fileStore, os.path.join(task_dir, "inputs"))
         inputs = {name: localize_encoded(downloader, value) for name, value in self.inputs.items()}
         stdlib = TaskStdLib(version, downloader, work_dir, os.path.join(task_dir, "write"))
@@ -122,7 +124,7 @@ class TaskJob(Job):
     def _store(self, path: str, downloader: Downloader) -> str:
         if path in downloader.uris:
             return downloader.uris[path]  # an input passed through: keep its stored copy
-        return upload(self.fileStore, path, self.work_dir)
+        return upload(self.fileStore, path, self.work_dir, scratch=True)
 
     def _store_dir(self, path: str, downloader: Downloader) -> str:
         path = path.rstrip("/")

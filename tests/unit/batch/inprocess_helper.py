@@ -42,4 +42,10 @@ def disturb(argv: list[str]) -> int:
         import time
 
         threading.Thread(target=time.sleep, args=(30,), daemon=True).start()
+    if len(argv) > 2 and argv[2] == "timer":  # as cwltool's memory watcher: cancelled as the job returns
+        import threading
+
+        timer = threading.Timer(1.0, lambda: None)
+        timer.start()
+        timer.cancel()
     return code

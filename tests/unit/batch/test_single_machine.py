@@ -253,6 +253,11 @@ class TestWarmRunners(BatchSystemHarness):
         seen = self.run_in_turn(system, tmp_path, [0, 0], extra="thread")
         assert seen[0][0] != seen[1][0]
 
+    def test_a_job_whose_timer_was_just_cancelled_keeps_its_runner(self, tmp_path: Path) -> None:
+        system = self.runners(tmp_path, reuse=True)
+        seen = self.run_in_turn(system, tmp_path, [0, 0, 0], extra="timer")
+        assert len({pid for pid, _, _ in seen}) == 1, "a cancelled Timer still ending cost a fresh runner"
+
     def test_without_reuse_every_job_gets_a_fresh_process(self, tmp_path: Path) -> None:
         system = self.runners(tmp_path, reuse=False)
         seen = self.run_in_turn(system, tmp_path, [0] * 3)

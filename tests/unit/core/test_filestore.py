@@ -100,3 +100,39 @@ def test_log_to_leader_is_recorded(file_store: FileStore) -> None:
     file_store.logToMaster("one")
     file_store.log_to_leader("two", 30)
     assert file_store.messages == [[20, "one"], [30, "two"]]
+
+
+def test_a_scratch_file_is_linked_into_the_store_and_others_copied(file_store: FileStore, tmp_path: Path) -> None:
+    inside = Path(file_store.getLocalTempDir()) / "out.txt"
+    inside.write_text("output\n")
+    stored = file_store.jobStore.local_path(file_store.write_scratch_file(str(inside)))
+    assert stored is not None and os.stat(stored).st_ino == os.stat(inside).st_ino
+    outside = tmp_path / "user.txt"
+    outside.write_text("mine\n")
+    copied = file_store.jobStore.local_path(file_store.write_scratch_file(str(outside)))
+    assert copied is not None and os.stat(copied).st_ino != os.stat(outside).st_ino
+
+
+def test_a_reused_scratch_keeps_only_what_the_job_named_and_empties_it(tmp_path: Path) -> None:
+    store = FileJobStore(f"file:{tmp_path / 'store'}", str(tmp_path / "store"))
+    store.create()
+    slot = str(tmp_path / "work" / "runner-1")
+    first = FileStore(store, "jone", str(tmp_path / "work"), scratch=slot)
+    scratch = Path(first.getLocalTempDir())
+    assert str(scratch) == slot
+    first.keep_between_jobs("work", "stdout.txt", "stderr.txt")
+    (scratch / "work" / "deep").mkdir(parents=True)
+    (scratch / "work" / "deep" / "left.txt").write_text("x")
+    (scratch / "stdout.txt").write_text("first job's output\n")
+    (scratch / "stderr.txt").write_text("kept in the store\n")
+    stored = store.local_path(first.write_scratch_file(str(scratch / "stderr.txt")))
+    (scratch / "other").mkdir()
+    (scratch / "loose.txt").write_text("y")
+    first.cleanup()
+    assert sorted(os.listdir(slot)) == ["stdout.txt", "work"]
+    assert os.listdir(scratch / "work") == [] and (scratch / "stdout.txt").read_text() == ""
+    assert stored is not None and Path(stored).read_text() == "kept in the store\n", "a linked file was truncated"
+    second = FileStore(store, "jtwo", str(tmp_path / "work"), scratch=slot)
+    assert second.getLocalTempDir() == slot
+    second.cleanup()
+    assert os.listdir(slot) == [], "the next job did not keep them: they go"

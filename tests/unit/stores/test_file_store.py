@@ -59,7 +59,7 @@ def test_create_makes_parents_and_accepts_an_empty_directory(tmp_path: Path) -> 
     (tmp_path / "empty").mkdir()
     empty = file_store(tmp_path / "empty")
     empty.create()
-    assert json.loads((tmp_path / "empty" / MARKER).read_text())["version"] == 1
+    assert json.loads((tmp_path / "empty" / MARKER).read_text())["version"] == 2
 
 
 def test_create_under_a_regular_file_fails_clearly(tmp_path: Path) -> None:
@@ -121,9 +121,25 @@ def test_blobs_fan_out(store: FileJobStore) -> None:
     for i in range(2000):
         store.put("jobs", f"j{i}", b"")
     fans = os.listdir(os.path.join(store.path, "jobs"))
-    assert len(fans) > 200
-    assert max(len(os.listdir(os.path.join(store.path, "jobs", fan))) for fan in fans) < 40
+    assert len(fans) == 16
+    assert max(len(os.listdir(os.path.join(store.path, "jobs", fan))) for fan in fans) < 2000 / 16 * 1.5
     assert len(set(store.keys("jobs"))) == 2000
+
+
+def test_a_version_1_store_keeps_its_256_way_fan_out(tmp_path: Path) -> None:
+    """A store made before version 2 resumes with the layout it was written in."""
+    old = FileJobStore("file:old", str(tmp_path / "old"))
+    old.create()
+    with open(old._marker, "w") as f:
+        json.dump({"format": "toil-file-jobstore", "version": 1}, f)
+    old.resume()
+    old.put("jobs", "j1", b"record")
+    file_id = old.write_file(__file__)
+    assert len(os.listdir(os.path.join(old.path, "jobs"))[0]) == 2
+    assert os.path.basename(os.path.dirname(old.local_path(file_id) or "")) == file_id[:2]
+    again = FileJobStore("file:old", old.path)
+    again.resume()
+    assert again.get("jobs", "j1") == b"record" and again.file_exists(file_id)
 
 
 def test_temporary_files_are_not_listed(store: FileJobStore) -> None:

@@ -1,0 +1,81 @@
+"""Small bodies and return values travel in the job's record; big ones, and old stores, use blobs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from toil.core import check, payload, serialize, worker
+from toil.core.graph import collect_new_jobs, write_new_jobs
+from toil.core.job import Job
+from toil.core.requirements import Requirements
+from toil.core.settings import WorkflowSettings, save_settings
+from toil.stores.file import FileJobStore
+
+BIG = payload.INLINE_LIMIT + 1
+
+
+def echo(job: Job, value: object) -> object:
+    return value
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> FileJobStore:
+    store = FileJobStore(f"file:{tmp_path}", str(tmp_path / "store"))
+    store.create()
+    save_settings(store, WorkflowSettings(workflow_id="payload", work_dir=str(tmp_path)))
+    return store
+
+
+def _run(store: FileJobStore, value: object, checkpoint: bool = False) -> tuple[Job, dict[str, object]]:
+    job = Job.wrapJobFn(echo, value, checkpoint=checkpoint)
+    write_new_jobs(store, collect_new_jobs([job]), Requirements(), known=lambda job_id: False)
+    written = json.loads(store.get("jobs", job._toil_id))
+    settings = WorkflowSettings(workflow_id="payload", work_dir=store.path)
+    worker.run_job(store, settings, worker.read_record(store, job._toil_id))
+    return job, written
+
+
+def test_a_small_body_and_value_live_in_the_record(store: FileJobStore) -> None:
+    job, written = _run(store, "small")
+    assert written["bd"] and written["v"] == 2
+    committed = json.loads(store.get("jobs", job._toil_id))
+    assert committed["ran"] and committed["res"] and "bd" not in committed, "the commit keeps the body"
+    assert list(store.keys("bodies")) == [] and list(store.keys("results")) == []
+    assert serialize.loads(payload.read_result(store, job._toil_id)) == "small"
+    assert check.check_store(store).errors == []
+
+
+def test_a_big_body_and_value_get_blobs_of_their_own(store: FileJobStore) -> None:
+    job, written = _run(store, "x" * BIG)
+    assert "bd" not in written and list(store.keys("bodies")) == [job._toil_id]
+    assert "res" not in json.loads(store.get("jobs", job._toil_id))
+    assert list(store.keys("results")) == [job._toil_id]
+    assert serialize.loads(payload.read_result(store, job._toil_id)) == "x" * BIG
+
+
+def test_a_checkpoint_keeps_its_body_in_a_blob(store: FileJobStore) -> None:
+    """Its reset record (written by the leader, which keeps records light) must still find the body."""
+    job, written = _run(store, "small", checkpoint=True)
+    assert "bd" not in written and list(store.keys("bodies")) == [job._toil_id]
+
+
+def test_the_leader_reads_a_body_back_from_the_stored_record(store: FileJobStore) -> None:
+    job = Job.wrapJobFn(echo, "small")
+    [record] = write_new_jobs(store, collect_new_jobs([job]), Requirements(), known=lambda job_id: False)
+    body = payload.read_body(store, record)
+    assert payload.read_body(store, payload.lighten(record)) == body and record.body == ""
+
+
+def test_a_version_1_record_reads_its_blobs(store: FileJobStore) -> None:
+    """A store written before records carried payloads restarts as before."""
+    job, _ = _run(store, "x" * BIG)
+    data = json.loads(store.get("jobs", job._toil_id))
+    data["v"] = 1
+    store.put("jobs", job._toil_id, json.dumps(data).encode())
+    record = worker.read_record(store, job._toil_id)
+    assert record.ran and payload.read_body(store, record) == store.get("bodies", job._toil_id)
+    with pytest.raises(KeyError):
+        payload.read_result(store, "j-none")
