@@ -72,8 +72,8 @@ def root_written(store: Path) -> bool:
 
 
 def graph_being_written(store: Path) -> bool:
-    """True once the first job body of the start-up graph is stored."""
-    return bool(glob.glob(f"{store}/bodies/*/*"))
+    """True once the first job of the start-up graph is stored (a small body travels in its record)."""
+    return bool(glob.glob(f"{store}/bodies/*/*") or glob.glob(f"{store}/jobs/*/*"))
 
 
 def processes_of(store: Path) -> dict[int, str]:

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from toil.batch.grid import GridBatchSystem, JobPhase, JobStatus, SubmitRequest
 from toil.batch.grid_commands import CommandResult, split_args
-from toil.batch.grid_options import add_once, env_default, group
+from toil.batch.grid_options import add_grid_engine_options, env_default
 from toil.core.batchsystem import BatchJobExitReason
 from toil.core.requirements import human2bytes
 
@@ -176,10 +176,7 @@ class GridEngineBatchSystem(GridBatchSystem):
 
     @classmethod
     def add_options(cls, parser: argparse.ArgumentParser) -> None:
-        super().add_options(parser)
-        target = group(parser, "Grid Engine")
-        add_once(target, parser, "--manualMemArgs", dest="manualMemArgs", action="store_true", default=False,
-                 help="Do not ask qsub for h_vmem; TOIL_GRIDENGINE_ARGS says how to ask for memory.")
+        add_grid_engine_options(parser)
 
     @property
     def options(self) -> GridEngineOptions:

@@ -60,6 +60,30 @@ def add_grid_options(parser: argparse.ArgumentParser) -> None:
              help="Most jobs submitted to the scheduler at once (default: no limit).")
 
 
+def add_slurm_options(parser: argparse.ArgumentParser) -> None:
+    add_grid_options(parser)
+    target = group(parser, "Slurm")
+    add_once(target, parser, "--slurmAllocateMem", dest="slurmAllocateMem", default=None, metavar="BOOL",
+             help="Pass each job's memory to sbatch --mem (default true; env TOIL_SLURM_ALLOCATE_MEM).")
+    add_once(target, parser, "--slurmTime", dest="slurmTime", default=None,
+             help="Time limit of every job, [DD-]HH:MM:SS (env TOIL_SLURM_TIME).")
+    add_once(target, parser, "--slurmPartition", dest="slurmPartition", default=None,
+             help="Partition to send jobs to (env TOIL_SLURM_PARTITION).")
+    add_once(target, parser, "--slurmGPUPartition", dest="slurmGPUPartition", default=None,
+             help="Partition for jobs that ask for GPUs (env TOIL_SLURM_GPU_PARTITION).")
+    add_once(target, parser, "--slurmPE", dest="slurmPE", default=None,
+             help="Partition for jobs that ask for more than one core (env TOIL_SLURM_PE).")
+    add_once(target, parser, "--slurmArgs", dest="slurmArgs", default=None,
+             help="Extra sbatch arguments, one string (env TOIL_SLURM_ARGS).")
+
+
+def add_grid_engine_options(parser: argparse.ArgumentParser) -> None:
+    add_grid_options(parser)
+    target = group(parser, "Grid Engine")
+    add_once(target, parser, "--manualMemArgs", dest="manualMemArgs", action="store_true", default=False,
+             help="Do not ask qsub for h_vmem; TOIL_GRIDENGINE_ARGS says how to ask for memory.")
+
+
 @dataclass(frozen=True)
 class GridSettings:
     state_polling_wait: float

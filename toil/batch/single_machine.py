@@ -151,27 +151,32 @@ def _limit(name: str, wanted: float | None, available: float, show: str) -> floa
     return wanted
 
 
+def add_options(parser: argparse.ArgumentParser) -> None:
+    """The single-machine batch system's options (also what the plugin registry calls)."""
+    parser.add_argument(
+        "--scale",
+        type=float,
+        default=1.0,
+        help="Multiply every job's cores by this factor on the single-machine batch system (default 1).",
+    )
+    parser.add_argument(
+        "--workerReuse",
+        type=_boolean,
+        nargs="?",
+        const=True,
+        default=True,
+        metavar="BOOL",
+        help="Run Python jobs one after another in warm worker processes instead of forking one per job "
+        "(default true; a worker is replaced after a failed job or one that leaves threads or processes).",
+    )
+
+
 class SingleMachineBatchSystem(AbstractBatchSystem):
     """Run jobs as children of a warm zygote on this machine, within its resources."""
 
     @classmethod
     def add_options(cls, parser: argparse.ArgumentParser) -> None:
-        parser.add_argument(
-            "--scale",
-            type=float,
-            default=1.0,
-            help="Multiply every job's cores by this factor on the single-machine batch system (default 1).",
-        )
-        parser.add_argument(
-            "--workerReuse",
-            type=_boolean,
-            nargs="?",
-            const=True,
-            default=True,
-            metavar="BOOL",
-            help="Run Python jobs one after another in warm worker processes instead of forking one per job "
-            "(default true; a worker is replaced after a failed job or one that leaves threads or processes).",
-        )
+        add_options(parser)
 
     def __init__(
         self,

@@ -31,7 +31,7 @@ from toil.batch.grid_commands import (
     run_with_retries,
     split_args,
 )
-from toil.batch.grid_options import add_once, env_default, group
+from toil.batch.grid_options import add_slurm_options, env_default
 from toil.core.batchsystem import BatchJobExitReason, BatchJobSpec, InsufficientSystemResources
 from toil.core.requirements import bytes2human, parse_bool
 
@@ -224,20 +224,7 @@ class SlurmBatchSystem(GridBatchSystem):
 
     @classmethod
     def add_options(cls, parser: argparse.ArgumentParser) -> None:
-        super().add_options(parser)
-        target = group(parser, "Slurm")
-        add_once(target, parser, "--slurmAllocateMem", dest="slurmAllocateMem", default=None, metavar="BOOL",
-                 help="Pass each job's memory to sbatch --mem (default true; env TOIL_SLURM_ALLOCATE_MEM).")
-        add_once(target, parser, "--slurmTime", dest="slurmTime", default=None,
-                 help="Time limit of every job, [DD-]HH:MM:SS (env TOIL_SLURM_TIME).")
-        add_once(target, parser, "--slurmPartition", dest="slurmPartition", default=None,
-                 help="Partition to send jobs to (env TOIL_SLURM_PARTITION).")
-        add_once(target, parser, "--slurmGPUPartition", dest="slurmGPUPartition", default=None,
-                 help="Partition for jobs that ask for GPUs (env TOIL_SLURM_GPU_PARTITION).")
-        add_once(target, parser, "--slurmPE", dest="slurmPE", default=None,
-                 help="Partition for jobs that ask for more than one core (env TOIL_SLURM_PE).")
-        add_once(target, parser, "--slurmArgs", dest="slurmArgs", default=None,
-                 help="Extra sbatch arguments, one string (env TOIL_SLURM_ARGS).")
+        add_slurm_options(parser)
 
     @property
     def slurm(self) -> SlurmOptions:

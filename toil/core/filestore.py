@@ -47,6 +47,30 @@ class FileID(str):
         return (FileID, (str(self), self.size, self.executable))
 
 
+class ScratchSlot:
+    """A warm runner's scratch directory, which its jobs use one after another.
+
+    Each job renames it after itself (``<job id>-r<pid>``: a rename makes no inode), so paths
+    still say whose scratch they are; the job's end empties it (FileStore.keep_between_jobs).
+    """
+
+    def __init__(self, root: str) -> None:
+        self.root = root
+        self.path: str | None = None
+
+    def claim(self, job_id: str) -> str:
+        wanted = os.path.join(self.root, f"{job_id}-r{os.getpid()}")
+        if self.path is not None and self.path != wanted:
+            try:
+                os.rename(self.path, wanted)
+            except OSError:  # wanted is taken (left by a killed attempt): start afresh
+                shutil.rmtree(wanted, ignore_errors=True)
+                shutil.rmtree(self.path, ignore_errors=True)
+        os.makedirs(wanted, exist_ok=True)
+        self.path = wanted
+        return wanted
+
+
 class FileStore:
     """Per-job access to the job store's files and to local scratch space."""
 
@@ -58,7 +82,7 @@ class FileStore:
         disk: int | None = None,
         job_name: str = "",
         caching: bool = False,
-        scratch: str | None = None,
+        scratch: ScratchSlot | None = None,
     ) -> None:
         self.jobStore = job_store
         self.jobID = job_id
@@ -88,8 +112,7 @@ class FileStore:
         if self._temp_dir is None:
             os.makedirs(self._temp_root, exist_ok=True)
             if self._slot is not None:
-                os.makedirs(self._slot, exist_ok=True)
-                self._temp_dir = self._slot
+                self._temp_dir = self._slot.claim(self.jobID)
             else:
                 self._temp_dir = tempfile.mkdtemp(prefix=f"{self.jobID}-", dir=self._temp_root)
         return self._temp_dir
@@ -119,7 +142,7 @@ class FileStore:
             self._cache.close()
             self._cache = None
         if self._temp_dir is not None:
-            if self._temp_dir == self._slot:
+            if self._slot is not None and self._temp_dir == self._slot.path:
                 reuse_scratch(self._temp_dir, self._keep)
             else:
                 shutil.rmtree(self._temp_dir, ignore_errors=True)

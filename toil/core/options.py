@@ -202,10 +202,7 @@ def add_toil_options(parser: Any, jobstore_as_flag: bool = False) -> None:
     _add_core(parser)
     _add_resources(parser)
     _add_reporting(parser)
-    for name in plugins.batch_system_names():
-        plugins.batch_system_class(name).add_options(parser)
-    for kind in plugins.JOB_STORES:
-        plugins.job_store_class(kind).add_options(parser)
+    plugins.add_plugin_options(parser)
 
 
 def default_argument_parser(jobstore_as_flag: bool = False) -> argparse.ArgumentParser:

@@ -4,9 +4,9 @@ Most jobs of a big workflow are small (a scatter element's body is about 1 KB, i
 value a few hundred bytes). Writing each as a file of its own costs an inode apiece on a
 file job store, and creating inodes is what a local filesystem does slowest under the churn
 of thousands of short jobs. So a body or value up to ``INLINE_LIMIT`` bytes travels base64
-encoded in the record itself: the body in the record written when the job is created, the
-value in the record the job's commit writes (which drops the body: a job that ran never
-runs again). Larger ones keep their blob in the ``bodies`` and ``results`` namespaces, and
+encoded in the record itself: the body in the record written when the job is created (and
+kept by the commit, for ``toil debug-job``), the value in the record the job's commit
+writes. Larger ones keep their blob in the ``bodies`` and ``results`` namespaces, and
 stores written before records carried them read as before.
 """
 
@@ -35,6 +35,7 @@ def read_body(store: AbstractJobStore, record: JobDescription) -> bytes:
         return base64.b64decode(record.body)
     stored = JobDescription.from_json(store.get("jobs", record.job_id), where=record.job_id)
     if stored.body:
+        record.body = stored.body  # so that the commit keeps it
         return base64.b64decode(stored.body)
     return store.get("bodies", record.job_id)
 
@@ -47,7 +48,6 @@ def lighten(record: JobDescription) -> JobDescription:
 
 def keep_result(store: AbstractJobStore, record: JobDescription, value: bytes) -> None:
     """Put a job's return value in the record its commit writes (when small) or in the store."""
-    record.body = ""
     if len(value) <= INLINE_LIMIT:
         record.result = base64.b64encode(value).decode()
     else:

@@ -7,8 +7,9 @@ implementation only by name, here: built-ins by dotted path, third parties throu
 
 from __future__ import annotations
 
+import functools
 import importlib
-from importlib.metadata import entry_points
+from importlib.metadata import EntryPoint, entry_points
 from typing import Any
 
 BATCH_SYSTEMS: dict[str, str] = {
@@ -42,6 +43,18 @@ JOB_STORES: dict[str, str] = {
     "aws": "toil.stores.s3:S3JobStore",
 }
 
+# What adds each built-in's command-line options, in a module far lighter than the plugin's own:
+# every command lists every plugin's options, and importing them all slowed every start.
+OPTION_HOOKS: dict[str, str] = {
+    "single_machine": "toil.batch.single_machine:add_options",
+    "slurm": "toil.batch.grid_options:add_slurm_options",
+    "grid_engine": "toil.batch.grid_options:add_grid_engine_options",
+    "lsf": "toil.batch.grid_options:add_grid_options",
+    "torque": "toil.batch.grid_options:add_grid_options",
+    "htcondor": "toil.batch.grid_options:add_grid_options",
+    "aws": "toil.stores.options:add_s3_options",
+}
+
 
 class UnknownPluginError(ValueError):
     pass
@@ -52,10 +65,31 @@ def _load(path: str) -> Any:
     return getattr(importlib.import_module(module_name), attr)
 
 
+@functools.cache
+def _entry_points(group: str) -> tuple[EntryPoint, ...]:
+    """Third-party plugins of a group (reading every installed package's metadata: once a process)."""
+    return tuple(entry_points(group=group))
+
+
 def batch_system_names() -> list[str]:
     names = set(BATCH_SYSTEMS)
-    names.update(ep.name for ep in entry_points(group="toil.batch_systems"))
+    names.update(ep.name for ep in _entry_points("toil.batch_systems"))
     return sorted(names)
+
+
+def add_plugin_options(parser: Any) -> None:
+    """Every batch system's and job store's options (built-ins without importing them)."""
+    for name in batch_system_names():
+        if name in OPTION_HOOKS:
+            _load(OPTION_HOOKS[name])(parser)
+        else:
+            batch_system_class(name).add_options(parser)
+    for ep in _entry_points("toil.job_stores"):
+        if ep.name not in JOB_STORES:
+            ep.load().add_options(parser)
+    for kind in JOB_STORES:
+        if kind in OPTION_HOOKS:
+            _load(OPTION_HOOKS[kind])(parser)
 
 
 def batch_system_class(name: str) -> Any:
@@ -63,7 +97,7 @@ def batch_system_class(name: str) -> Any:
     name = BATCH_SYSTEM_ALIASES.get(name, name)
     if name in BATCH_SYSTEMS:
         return _load(BATCH_SYSTEMS[name])
-    for ep in entry_points(group="toil.batch_systems"):
+    for ep in _entry_points("toil.batch_systems"):
         if ep.name == name:
             return ep.load()
     raise UnknownPluginError(f"Unknown batch system '{name}' (choose from {', '.join(batch_system_names())}).")
@@ -73,7 +107,7 @@ def job_store_class(kind: str) -> Any:
     """Return the job-store class for a locator kind ('file', 'aws', ...)."""
     if kind in JOB_STORES:
         return _load(JOB_STORES[kind])
-    for ep in entry_points(group="toil.job_stores"):
+    for ep in _entry_points("toil.job_stores"):
         if ep.name == kind:
             return ep.load()
     raise UnknownPluginError(f"Unknown job store kind '{kind}'.")

@@ -11,7 +11,6 @@ import contextlib
 import dataclasses
 import logging
 import os
-import shutil
 import sys
 import traceback
 from collections.abc import Iterator
@@ -19,7 +18,7 @@ from dataclasses import dataclass, field
 
 from toil.core import deferred, logs, payload, plugins, serialize
 from toil.core.description import JobDescription
-from toil.core.filestore import FileStore
+from toil.core.filestore import FileStore, ScratchSlot
 from toil.core.graph import collect_new_jobs, write_new_jobs
 from toil.core.job import Job
 from toil.core.jobstore import AbstractJobStore, JobStoreError, Namespace
@@ -282,18 +281,16 @@ def reuse_between_jobs() -> None:
     _warm_runner = True
 
 
-def _scratch_slot(root: str) -> str | None:
-    """A warm runner's scratch directory under the workflow's; emptied when first claimed."""
+def _scratch_slot(root: str) -> ScratchSlot | None:
+    """A warm runner's scratch directory under the workflow's (one per workflow it serves)."""
     if not _warm_runner:
         return None
-    slot = os.path.join(root, f"runner-{os.getpid()}")
-    if slot not in _claimed:
-        shutil.rmtree(slot, ignore_errors=True)  # a runner of an earlier run, or killed, with this pid
-        _claimed.add(slot)
-    return slot
+    if root not in _slots:
+        _slots[root] = ScratchSlot(root)
+    return _slots[root]
 
 
-_claimed: set[str] = set()
+_slots: dict[str, ScratchSlot] = {}
 
 
 def main_entry() -> None:

@@ -42,6 +42,7 @@ from toil.core.jobstore import (
     NotAJobStoreError,
 )
 from toil.stores import s3_io
+from toil.stores.options import add_s3_options
 from toil.stores.s3_io import Upload, UploadWriter, download_to, error_code, is_missing, open_body
 from toil.stores.s3_lock import PROBE_KEY, LeaderLock, probe_scheme
 
@@ -106,10 +107,7 @@ class S3JobStore(AbstractJobStore):
     # -- plugin hooks -----------------------------------------------------------------------
     @classmethod
     def add_options(cls, parser: argparse.ArgumentParser) -> None:
-        group = parser.add_argument_group("S3 job store (aws:REGION:NAME)")
-        group.add_argument("--sseKey", default=None, metavar="FILE",
-                           help="Encrypt the S3 job store server-side with the 32-byte key in FILE (SSE-C). "
-                                "Workers read the key from the same path.")
+        add_s3_options(parser)
 
     def configure(self, options: argparse.Namespace) -> None:
         path = getattr(options, "sseKey", None)

@@ -26,14 +26,15 @@ class ScatterJob(NodeJob):
 
         scatter = self.node()
         env = self.full_env()
-        collection = eval_expr(scatter.expr, values.decode_env(env), self.stdlib())
+        stdlib = self.stdlib()  # one for every element: making one costs more than planning an element
+        collection = eval_expr(scatter.expr, values.decode_env(env), stdlib)
         if not isinstance(collection, WDL.Value.Array):
             raise WdlRuntimeError(f"scatter over a non-array value {collection}")
         body = [node.workflow_node_id for node in scatter.body]
         iterations = []
         for index, item in enumerate(collection.value):
             inner = values.merge(env, {scatter.variable: values.encode(item)})
-            iterations.append(plan_section(self, body, inner, self.inputs, f"{self.unitName}[{index}]"))
+            iterations.append(plan_section(self, body, inner, self.inputs, f"{self.unitName}[{index}]", stdlib))
         return Gathered(self.node_id, iterations)
 
 

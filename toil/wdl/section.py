@@ -54,12 +54,16 @@ def node_job(parent: WdlJob, node: WDL.Tree.WorkflowNode, inputs: EnvData, label
     raise WdlRuntimeError(f"unsupported workflow element {type(node).__name__}")
 
 
-def plan_section(parent: WdlJob, node_ids: list[str], env: EnvData, inputs: EnvData, label: str) -> Fragment:
-    """Add the jobs of these nodes under parent; return the fragment of everything they bind."""
+def plan_section(parent: WdlJob, node_ids: list[str], env: EnvData, inputs: EnvData, label: str,
+                 stdlib: WDL.StdLib.Base | None = None) -> Fragment:
+    """Add the jobs of these nodes under parent; return the fragment of everything they bind.
+
+    ``stdlib``: the parent's, when it plans many sections (a scatter's elements) with one.
+    """
     workflow = parent.workflow()
     nodes = [workflow.get_node(node_id) for node_id in node_ids]
     owner = owners(nodes)
-    stdlib = parent.stdlib()
+    stdlib = stdlib or parent.stdlib()
     env = dict(env)
     own: EnvData = {}
     jobs: dict[str, Job] = {}

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from toil.core.filestore import FileID, FileStore
+from toil.core.filestore import FileID, FileStore, ScratchSlot
 from toil.stores.file import FileJobStore
 
 
@@ -116,10 +116,10 @@ def test_a_scratch_file_is_linked_into_the_store_and_others_copied(file_store: F
 def test_a_reused_scratch_keeps_only_what_the_job_named_and_empties_it(tmp_path: Path) -> None:
     store = FileJobStore(f"file:{tmp_path / 'store'}", str(tmp_path / "store"))
     store.create()
-    slot = str(tmp_path / "work" / "runner-1")
+    slot = ScratchSlot(str(tmp_path / "work"))
     first = FileStore(store, "jone", str(tmp_path / "work"), scratch=slot)
     scratch = Path(first.getLocalTempDir())
-    assert str(scratch) == slot
+    assert scratch.name == f"jone-r{os.getpid()}" and str(scratch) == slot.path
     first.keep_between_jobs("work", "stdout.txt", "stderr.txt")
     (scratch / "work" / "deep").mkdir(parents=True)
     (scratch / "work" / "deep" / "left.txt").write_text("x")
@@ -129,10 +129,12 @@ def test_a_reused_scratch_keeps_only_what_the_job_named_and_empties_it(tmp_path:
     (scratch / "other").mkdir()
     (scratch / "loose.txt").write_text("y")
     first.cleanup()
-    assert sorted(os.listdir(slot)) == ["stdout.txt", "work"]
+    assert sorted(os.listdir(scratch)) == ["stdout.txt", "work"]
     assert os.listdir(scratch / "work") == [] and (scratch / "stdout.txt").read_text() == ""
     assert stored is not None and Path(stored).read_text() == "kept in the store\n", "a linked file was truncated"
     second = FileStore(store, "jtwo", str(tmp_path / "work"), scratch=slot)
-    assert second.getLocalTempDir() == slot
+    renamed = second.getLocalTempDir()
+    assert renamed == slot.path and os.path.basename(renamed) == f"jtwo-r{os.getpid()}" and not scratch.exists()
+    assert (Path(renamed) / "work").is_dir(), "the next job finds the kept directory (empty)"
     second.cleanup()
-    assert os.listdir(slot) == [], "the next job did not keep them: they go"
+    assert os.listdir(renamed) == [], "the next job did not keep them: they go"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 
 import pytest
 
@@ -38,3 +39,18 @@ def test_a_non_boolean_after_a_flag_is_a_positional() -> None:
     assert options.caching is True and options.inputs == "job.yml"
     with pytest.raises(SystemExit):
         parser_with_positionals().parse_args(["--restart=maybe", "wf.cwl"])
+
+
+def test_the_light_option_hooks_add_what_the_plugins_themselves_add() -> None:
+    """Options come from OPTION_HOOKS so that a start need not import every plugin: they must agree."""
+    from toil.core import plugins
+
+    def flags(add: Callable[[argparse.ArgumentParser], None]) -> set[str]:
+        parser = argparse.ArgumentParser()
+        add(parser)
+        return {flag for action in parser._actions for flag in action.option_strings}
+
+    for name, hook in plugins.OPTION_HOOKS.items():
+        cls = plugins.batch_system_class(name) if name in plugins.BATCH_SYSTEMS else plugins.job_store_class(name)
+        assert flags(plugins._load(hook)) == flags(cls.add_options), name
+    assert set(plugins.BATCH_SYSTEMS) <= set(plugins.OPTION_HOOKS), "a built-in batch system without a hook"
