@@ -24,6 +24,7 @@ from cwltool.main import init_job_order, load_job_order, setup_loadingContext
 from cwltool.process import Process
 from cwltool.workflow import Workflow, WorkflowStep
 
+from toil.cwl import schemas
 from toil.cwl.container import use_container_jobs
 from toil.cwl.files import CWLFileError
 
@@ -80,6 +81,7 @@ def cwltool_namespace(options: argparse.Namespace) -> argparse.Namespace:
 
 def load_document(options: argparse.Namespace) -> Loaded:
     """Load, upgrade and validate the document and read the job order (not yet initialized)."""
+    schemas.warm()
     ns = cwltool_namespace(options)
     runtime_context = RuntimeContext(vars(ns))
     loading_context = use_container_jobs(setup_loadingContext(None, runtime_context, ns))
@@ -227,6 +229,7 @@ def root_of(ref: ProcessRef, read: Reader | None = None) -> Process:
     if ref.document not in _documents:
         from cwltool.load_tool import load_tool
 
+        schemas.warm()
         context = use_container_jobs(LoadingContext({"enable_dev": ref.enable_dev, "relax_path_checks": True}))
         if ref.packed and read is not None:
             logger.debug("Loading the packed copy of %s", ref.document)
