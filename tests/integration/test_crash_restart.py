@@ -34,6 +34,7 @@ from pathlib import Path
 import pytest
 
 from tests.integration.support import output_or_fail
+from toil.core.description import JobDescription
 
 pytestmark = [pytest.mark.integration, pytest.mark.chaos]
 
@@ -112,19 +113,21 @@ def await_no_processes(store: Path, effects: Path) -> float:
     return time.monotonic() - start
 
 
-def read_records(store: Path) -> list[dict]:
+def read_records(store: Path) -> list[JobDescription]:
+    """Every job record (a committed one holds its creation and commit versions: the newest counts)."""
     records = []
     for path in glob.glob(f"{store}/jobs/*/*"):
         if "~" in os.path.basename(path):
             continue  # a write cut short by the kill: never part of the store
         with open(path, "rb") as f:
-            records.append(json.loads(f.read()))
+            raw = f.read()
+        records.append(JobDescription.from_json(raw, where=path))
     return records
 
 
 def committed_jobs(store: Path) -> dict[str, str]:
     """Job id -> label of every committed job (its display name, which defaults to its name)."""
-    return {r["id"]: r.get("display") or r["name"] for r in read_records(store) if r.get("ran")}
+    return {r.job_id: r.display_name or r.name for r in read_records(store) if r.ran}
 
 
 # -- running the workflow ---------------------------------------------------------------------
@@ -299,10 +302,10 @@ def check_effects(workflow: Workflow, baseline: Baseline, crashes: list[Crash]) 
     twice = {label: runs[label] for label in crashes[0].committed.values() if runs[label] != 1}
     assert not twice, f"jobs committed before the first kill ran more than once: {twice}"
     # A committed record is final: a restart never rewrites or replaces it.
-    final_records = {record["id"]: record for record in read_records(workflow.store)}
+    final_records = {record.job_id: record for record in read_records(workflow.store)}
     for c in crashes:
         for job_id, label in c.committed.items():
-            assert final_records[job_id].get("ran"), f"committed job {label} {job_id} lost its commit"
+            assert final_records[job_id].ran, f"committed job {label} {job_id} lost its commit"
     return runs
 
 

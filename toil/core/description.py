@@ -99,6 +99,22 @@ class JobDescription:
 
     @classmethod
     def from_json(cls, raw: bytes, where: str = "") -> JobDescription:
+        """Read a record; of several versions (one a line: a store may append the commit), the last whole one.
+
+        A commit cut short leaves a torn last line, which reads as the commit not made.
+        """
+        if b"\n" not in raw:
+            return cls._from_version(raw, where)
+        versions = raw.split(b"\n")
+        for index in range(len(versions) - 1, 0, -1):
+            try:
+                return cls._from_version(versions[index], where)
+            except RecordError:
+                continue
+        return cls._from_version(versions[0], where)
+
+    @classmethod
+    def _from_version(cls, raw: bytes, where: str) -> JobDescription:
         try:
             data = json.loads(raw)
             version = data.get("v")

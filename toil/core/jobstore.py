@@ -140,6 +140,16 @@ class AbstractJobStore(abc.ABC):
     def new_file_id(self, basename: str | None = None) -> str:
         """Return a fresh, unused file id (the file does not exist until written)."""
 
+    def commit_record(self, key: str, data: bytes) -> None:
+        """Write a job's committed record over the one it was created with, atomically.
+
+        Readers see the old record or the new, never a mix. A store may keep both and let
+        readers take the newest whole one (toil.core.description reads records with several
+        versions, a line each): the file job store appends, which spares making a new file and
+        freeing the old for every job.
+        """
+        self.put("jobs", key, data)
+
     @abc.abstractmethod
     def write_file(self, local_path: str, file_id: str | None = None, owned: bool = False) -> str:
         """Copy a local file into the store (atomically) and return its id.

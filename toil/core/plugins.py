@@ -66,9 +66,13 @@ def _load(path: str) -> Any:
 
 
 @functools.cache
+def _installed_entry_points() -> Any:
+    return entry_points()  # reads every installed package's metadata: once a process, for all groups
+
+
 def _entry_points(group: str) -> tuple[EntryPoint, ...]:
-    """Third-party plugins of a group (reading every installed package's metadata: once a process)."""
-    return tuple(entry_points(group=group))
+    """Third-party plugins of a group."""
+    return tuple(_installed_entry_points().select(group=group))
 
 
 def batch_system_names() -> list[str]:

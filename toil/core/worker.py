@@ -91,7 +91,7 @@ def run_job(store: AbstractJobStore, settings: WorkflowSettings, record: JobDesc
         record.files_to_delete = file_store.to_delete
         file_store.check_disk()  # warns, through messages, of disk used beyond the request
         record.messages = file_store.messages
-        store.put("jobs", record.job_id, record.to_json())  # the commit
+        store.commit_record(record.job_id, record.to_json())  # the commit
         committed = True
         file_store.committed()  # caches the files it wrote
     except BaseException:

@@ -30,6 +30,14 @@ class FullDiskStore(FileJobStore):
             raise OSError(errno.ENOSPC, "No space left on device")
         super().put(namespace, key, data)
 
+    def commit_record(self, key: str, data: bytes) -> None:
+        if key == self.fail_key:  # the disk fills half-way through the appended commit
+            path = self._blob_path("jobs", key)
+            with open(path, "ab") as f:
+                f.write(b"\n" + data[: len(data) // 2])
+            raise OSError(errno.ENOSPC, "No space left on device")
+        super().commit_record(key, data)
+
 
 def parent(job: Job, path: str) -> str:
     with open(path, "w") as f:
@@ -65,6 +73,8 @@ def test_a_failed_commit_leaves_no_new_jobs_and_an_unchanged_record(
         worker.run_job(store, settings, record)
     # The caller's record (the leader's own, for a local job) still says the job has not run.
     assert not record.ran and record.successors == []
+    stored = store.get("jobs", root._toil_id)
+    assert stored.count(b"\n") == 1 and not worker.read_record(store, root._toil_id).ran, "a torn commit counted"
     assert sorted(store.keys("jobs")) == [root._toil_id], "the new child's record outlived the failed commit"
     assert worker.read_record(store, root._toil_id).body, "the root's body is gone from its record"
     assert list(store.file_ids()) == []
