@@ -319,7 +319,7 @@ class Leader:
             known = job_id in self.state.nodes
             if known and (not sole or self.state.record(job_id).ran):
                 continue
-            successor = worker.read_record(self.store, job_id)
+            successor = payload.lighten(worker.read_record(self.store, job_id))  # 100,000 bodies add up
             if known and not successor.ran:
                 continue
             (chained if known else new).append(successor)
