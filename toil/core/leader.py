@@ -283,8 +283,7 @@ class Leader:
             for level, text in ran.messages if ran.ran else []:
                 logger.log(level, "Job %s: %s", ran.display_name or ran.name, text)
         failed_id, reason = failed if failed is not None else (None, "")
-        for kept in [record, *new_records, *chained]:
-            payload.lighten(kept)  # the state keeps records for the whole run: bodies stay in the store
+        payload.lighten(record)  # the state keeps records for the whole run (successors' are light already)
         event = JobCommitted(record, new_records, chained, failed_id, reason, self.clock())
         self._execute(self.state.handle(event))
 
