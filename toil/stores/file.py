@@ -41,6 +41,7 @@ from toil.core.jobstore import (
     NoSuchJobStoreError,
     NotAJobStoreError,
 )
+from toil.stores.atomic import atomic_copy, atomic_link_or_copy, temp_name
 
 MARKER = ".toil-jobstore"
 LOCK_FILE = ".leader.lock"
@@ -55,8 +56,6 @@ VERSION = 2
 _KEY_RE = re.compile(r"[A-Za-z0-9._-]{1,200}")
 _FILE_ID_RE = re.compile(r"([0-9a-f]{32})(?:/([A-Za-z0-9._-]{1,100}))?")
 _UNSAFE_CHARS_RE = re.compile(r"[^A-Za-z0-9._-]")
-# Link failures after which a copy still works (another filesystem, no hard links, ...).
-_LINK_FALLBACK_ERRNOS = {errno.EXDEV, errno.EPERM, errno.EACCES, errno.EMLINK, errno.ENOTSUP, errno.ENOSYS}
 
 
 class NonEmptyDirectoryError(JobStoreExistsError, NotAJobStoreError):
@@ -69,43 +68,6 @@ class NonEmptyDirectoryError(JobStoreExistsError, NotAJobStoreError):
             "and is not a job store; choose a new path or an empty directory.",
         )
         self.locator = locator
-
-
-def _temp_name(path: str) -> str:
-    return f"{path}~{os.urandom(6).hex()}"
-
-
-def atomic_copy(src: str, dest: str) -> None:
-    """Copy src to dest through a temporary sibling of dest, keeping src's execute bits."""
-    mode = os.stat(src).st_mode
-    tmp = _temp_name(dest)
-    try:
-        shutil.copyfile(src, tmp)
-        if mode & 0o111:
-            os.chmod(tmp, os.stat(tmp).st_mode | (mode & 0o111))
-        os.replace(tmp, dest)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
-def atomic_link_or_copy(src: str, dest: str) -> None:
-    """Hard-link src at dest (replacing dest), or copy when linking is impossible."""
-    tmp = _temp_name(dest)
-    try:
-        os.link(src, tmp)
-    except OSError as e:
-        if e.errno not in _LINK_FALLBACK_ERRNOS:
-            raise
-        atomic_copy(src, dest)
-        return
-    try:
-        os.replace(tmp, dest)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
 
 
 def _fan(name: str, width: int) -> str:
@@ -311,7 +273,7 @@ class FileJobStore(AbstractJobStore):
 
     @staticmethod
     def _write_atomic(path: str, data: bytes) -> None:
-        tmp = _temp_name(path)
+        tmp = temp_name(path)
         flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
         try:
             fd = os.open(tmp, flags, 0o644)
@@ -433,7 +395,7 @@ class FileJobStore(AbstractJobStore):
     @contextlib.contextmanager
     def write_file_stream(self, file_id: str | None = None) -> Iterator[tuple[IO[bytes], str]]:
         file_id, path = self._file_dest(file_id)
-        tmp = _temp_name(path)
+        tmp = temp_name(path)
         try:
             with open(tmp, "wb") as f:
                 yield f, file_id

@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from typing import IO
 
 from toil.core.jobstore import AbstractJobStore
-from toil.stores.file import atomic_copy, atomic_link_or_copy
+from toil.stores.atomic import atomic_copy, atomic_link_or_copy
 
 _SCHEME_RE = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):")
 HTTP_TIMEOUT = 60.0
