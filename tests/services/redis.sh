@@ -38,7 +38,7 @@ start() {
       --dir "$W" --logfile "$W/redis.log" --save '' --appendonly no --protected-mode yes
   fi
   for _ in $(seq 100); do
-    redis-cli -h 127.0.0.1 -p "$PORT" ping 2>/dev/null | grep -q PONG && { echo "redis ready on 127.0.0.1:$PORT"; return 0; }
+    redis-cli -h 127.0.0.1 -p "$PORT" ping 2>/dev/null | grep PONG >/dev/null && { echo "redis ready on 127.0.0.1:$PORT"; return 0; }
     sleep 0.1
   done
   echo "redis.sh: redis did not answer on 127.0.0.1:$PORT (see $W/redis.log)" >&2

@@ -42,21 +42,21 @@ Q -Mconf $T/global >/dev/null
 Q -ssconf > $T/sched      # schedule every second instead of every 15 s; a burst of submissions within 2 s is dispatched together
 sed -i 's/^schedule_interval .*/schedule_interval 0:0:1/; s/^flush_submit_sec .*/flush_submit_sec 2/; s/^flush_finish_sec .*/flush_finish_sec 1/' $T/sched
 Q -Msconf $T/sched >/dev/null
-qconf -ss 2>/dev/null | grep -qx "$H" || qconf -as "$H" >/dev/null
-if ! qconf -sel 2>/dev/null | grep -qx "$H"; then
+qconf -ss 2>/dev/null | grep -x "$H" >/dev/null || qconf -as "$H" >/dev/null
+if ! qconf -sel 2>/dev/null | grep -x "$H" >/dev/null; then
   printf 'hostname %s\nload_scaling NONE\ncomplex_values NONE\nuser_lists NONE\nxuser_lists NONE\nprojects NONE\nxprojects NONE\nusage_scaling NONE\nreport_variables NONE\n' "$H" > $T/eh
   Q -Ae $T/eh >/dev/null
 fi
-if ! qconf -spl 2>/dev/null | grep -qx smp; then
+if ! qconf -spl 2>/dev/null | grep -x smp >/dev/null; then
   printf 'pe_name smp\nslots 9999\nuser_lists NONE\nxuser_lists NONE\nstart_proc_args NONE\nstop_proc_args NONE\nallocation_rule $pe_slots\ncontrol_slaves FALSE\njob_is_first_task TRUE\nurgency_slots min\naccounting_summary FALSE\nqsort_args NONE\n' > $T/pe
   Q -Ap $T/pe >/dev/null
 fi
-if ! qconf -sql 2>/dev/null | grep -qx all.q; then
+if ! qconf -sql 2>/dev/null | grep -x all.q >/dev/null; then
   Q -sq > $T/q   # the built-in template queue
   sed -i "s/^qname .*/qname all.q/; s/^hostlist .*/hostlist $H/; s/^slots .*/slots $SLOTS/; s/^pe_list .*/pe_list smp/; s/^shell .*/shell \/bin\/sh/; s/^load_thresholds .*/load_thresholds NONE/" $T/q
   Q -Aq $T/q >/dev/null
 fi
 alive "$EP" || alive /var/spool/gridengine/execd/$H/execd.pid || /usr/sbin/sge_execd
-for _ in $(seq 240); do qstat -f 2>/dev/null | grep -E "^all.q@$H" | grep -qv -E ' (au|u|E|d)+ *$' && \
-  qstat -f | grep -E "^all.q@$H" | awk '{print $4}' | grep -qv -- '-NA-' && break; sleep 0.5; done
+for _ in $(seq 240); do qstat -f 2>/dev/null | grep -E "^all.q@$H" | grep -v -E ' (au|u|E|d)+ *$' >/dev/null && \
+  qstat -f | grep -E "^all.q@$H" | awk '{print $4}' | grep -v -- '-NA-' >/dev/null && break; sleep 0.5; done
 rm -rf $T; qstat -f
