@@ -104,7 +104,9 @@ def run_all(ctx: Context, steps: list[tuple[Workload, Group]], reps: int, result
                 m = outcome.measurement
                 status = "ok" if outcome.ok else f"FAILED ({outcome.note})"
                 status += " (expected here)" if outcome.expected_failure else ""
-                print(f"wall {m.wall:.2f} s, CPU {m.cpu:.2f} s, max RSS {m.maxrss_kb / 1024:.0f} MB: {status}",
+                machine = f" (machine {m.machine_cpu:.2f} s)" if workload.machine_cpu and m.machine_cpu else ""
+                print(f"wall {m.wall:.2f} s, CPU {m.cpu:.2f} s{machine}, max RSS {m.maxrss_kb / 1024:.0f} MB: "
+                      f"{status}",
                       file=sys.stderr, flush=True)
     return failures
 

@@ -6,6 +6,11 @@ waited for) is reparented here, reaped after the run and counted too: every proc
 started is in the figure, whoever it belonged to. Peak memory is ``ru_maxrss`` from ``os.wait4``
 on the command (as ``/usr/bin/time -v`` reports it): the largest resident set of any one process
 of the tree, not a sum. Run one command at a time: the figures are per process, not per command.
+
+A container's processes are not the command's descendants: the engine's daemons start them. For
+workloads that run containers, ``machine_cpu`` is the CPU the whole machine spent (every core's
+non-idle time in ``/proc/stat``) over the same interval: the command's tree, the engine's daemons
+and the containers, plus whatever else ran (on an otherwise idle machine, a few ms a second).
 """
 
 from __future__ import annotations
@@ -38,6 +43,7 @@ class Measurement:
     maxrss_kb: int  # peak resident set of the largest process in the tree
     returncode: int
     timed_out: bool = False
+    machine_cpu: float | None = None  # CPU seconds of the whole machine over the run (see the module doc)
 
     @property
     def cpu(self) -> float:
@@ -57,7 +63,7 @@ def run_measured(
     watch: Callable[[], bool] | None = None,
 ) -> Measurement:
     """Run command to its end (or until timeout, or until watch() says to stop: then SIGKILL its group)."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    before, machine_before = resource.getrusage(resource.RUSAGE_CHILDREN), machine_busy()
     with open(stdout_path, "wb") as out, open(stderr_path, "wb") as err:
         start = time.monotonic()
         process = subprocess.Popen(command, cwd=cwd, env=env, stdout=out, stderr=err,
@@ -70,11 +76,23 @@ def run_measured(
         _, status, usage = os.wait4(process.pid, 0)
         wall = time.monotonic() - start
     _reap_orphans()  # what the command left running: waited for, then killed, and counted
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    after, machine_after = resource.getrusage(resource.RUSAGE_CHILDREN), machine_busy()
     code = os.waitstatus_to_exitcode(status)
     process.returncode = code  # keep Popen from waiting again
     user, system = after.ru_utime - before.ru_utime, after.ru_stime - before.ru_stime
-    return Measurement(wall, user, system, usage.ru_maxrss, code, timed_out)
+    machine = None if machine_before is None or machine_after is None else machine_after - machine_before
+    return Measurement(wall, user, system, usage.ru_maxrss, code, timed_out, machine)
+
+
+def machine_busy() -> float | None:
+    """Non-idle CPU seconds of every core since boot (/proc/stat); None where there is no such file."""
+    try:
+        with open("/proc/stat") as f:
+            fields = [int(x) for x in f.readline().split()[1:8]]  # user nice system idle iowait irq softirq
+    except (OSError, ValueError):
+        return None
+    busy = sum(fields) - fields[3] - fields[4]
+    return busy / os.sysconf("SC_CLK_TCK")
 
 
 def _wait_or_kill(process: subprocess.Popen[bytes], deadline: float, watch: Callable[[], bool] | None) -> bool:

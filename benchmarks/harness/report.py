@@ -108,7 +108,7 @@ def _memory() -> str:
 def write(path: str, records: list[dict[str, Any]], workloads: list[Workload], notes: dict[str, list[str]],
           command: str, quick: bool, reps: int) -> None:
     records = latest(records)
-    table = cells(records)
+    table = cells(records, {w.name for w in workloads if w.machine_cpu})
     lines = header(records, command, quick, reps)
     lines += ["", "## Targets (issue 8)", ""]
     if quick:

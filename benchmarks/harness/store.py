@@ -48,6 +48,7 @@ def make_record(workload: str, n: int, system: str, rep: int, outcome: Outcome, 
     return {
         "workload": workload, "n": n, "system": system, "rep": rep, "revision": rev, "finished": timestamp(),
         "wall": round(m.wall, 3), "user": round(m.user, 3), "sys": round(m.sys, 3), "maxrss_kb": m.maxrss_kb,
+        "machine_cpu": None if m.machine_cpu is None else round(m.machine_cpu, 3),
         "returncode": m.returncode, "timed_out": m.timed_out, "answer_ok": outcome.answer_ok,
         "ok": outcome.ok, "expected_failure": outcome.expected_failure, "answer": outcome.answer,
         "note": outcome.note, "extra": outcome.extra,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import statistics
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,6 +16,7 @@ class Cell:
     n: int
     system: str
     runs: list[dict[str, Any]] = field(default_factory=list)
+    cpu_key: str = "cpu"  # "machine_cpu" where the workload runs containers (see measure.py)
 
     @property
     def good(self) -> list[dict[str, Any]]:
@@ -27,7 +29,7 @@ class Cell:
 
     @property
     def cpu(self) -> float | None:
-        return self.median("cpu")
+        return self.median(self.cpu_key)
 
     @property
     def wall(self) -> float | None:
@@ -59,11 +61,13 @@ def latest(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return list(table.values())
 
 
-def cells(records: list[dict[str, Any]]) -> dict[tuple[str, int, str], Cell]:
+def cells(records: list[dict[str, Any]], machine_cpu: Collection[str] = ()) -> dict[tuple[str, int, str], Cell]:
+    """The cells of the latest records; the workloads named in machine_cpu compare the machine's CPU."""
     table: dict[tuple[str, int, str], Cell] = {}
     for record in sorted(latest(records), key=lambda r: r["rep"]):
         key = (record["workload"], record["n"], record["system"])
-        table.setdefault(key, Cell(*key)).runs.append(record)
+        cpu_key = "machine_cpu" if record["workload"] in machine_cpu else "cpu"
+        table.setdefault(key, Cell(*key, cpu_key=cpu_key)).runs.append(record)
     return table
 
 

@@ -66,6 +66,10 @@ def wdl(cells: Cells) -> list[Verdict]:
         cpu = _pair(cells, "wdl-scatter", n, "miniwdl", "cpu")
         verdicts.append((f"WDL scatter of {n} (no container): CPU at most half of miniwdl's", _fmt(cpu, "x"),
                          _status(None if cpu is None else cpu <= 0.5)))
+    for n in (500, 2000):
+        cpu = _pair(cells, "wdl-scatter-docker", n, "miniwdl", "cpu")
+        verdicts.append((f"WDL scatter of {n} in Docker: machine CPU no more than miniwdl's on the same daemon",
+                         _fmt(cpu, "x"), _status(None if cpu is None else cpu <= 1)))
     return verdicts
 
 

@@ -34,6 +34,7 @@ class Workload:
     per = "job"  # what CPU per N is per
     baseline = "ours"  # the system the others are compared with
     default = True  # part of a plain `make bench`
+    machine_cpu = False  # compare the whole machine's CPU over a run, not the command's tree (containers)
 
     def groups(self, ctx: Context) -> list[Group]:
         raise NotImplementedError

@@ -1,4 +1,4 @@
-"""WDL: a scatter of `echo ~{i}` over range(N), without containers."""
+"""WDL: a scatter of `echo ~{i}` over range(N), without containers and, where Docker runs, in containers."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import subprocess
 from typing import Any
 
 from harness.common import OURS, TOIL, Context, Outcome, finish, last_json, measure, run_dir
-from harness.workloads import Group, Workload
+from harness.workloads import Group, Workload, capped
 
 SCATTER_WORKFLOW = """\
 version 1.0
@@ -39,6 +39,18 @@ task echo {
 }
 """
 
+# The same task in a container. The image is one of the local stand-ins tests/services/docker.sh
+# builds (no registry is reachable here); every system finds it in the daemon's local store.
+IMAGE = "debian:stable-slim"
+DOCKER_WORKFLOW = SCATTER_WORKFLOW.replace("""    String out = read_string(stdout())
+  }
+""", f"""    String out = read_string(stdout())
+  }}
+  runtime {{
+    docker: "{IMAGE}"
+  }}
+""")
+
 # miniwdl runs tasks on the host (no container) through the miniwdl-backend-bare plugin.
 MINIWDL_ENV = {"MINIWDL__SCHEDULER__CONTAINER_BACKEND": "bare"}
 
@@ -53,20 +65,22 @@ def docker_running() -> bool:
         return False
 
 
-def write_documents(directory: str, n: int) -> tuple[str, str]:
+def write_documents(directory: str, n: int, workflow: str = SCATTER_WORKFLOW) -> tuple[str, str]:
     with open(os.path.join(directory, "scatter.wdl"), "w") as f:
-        f.write(SCATTER_WORKFLOW)
+        f.write(workflow)
     with open(os.path.join(directory, "inputs.json"), "w") as f:
         json.dump({"scatter_echo.n": n}, f)
     return os.path.join(directory, "scatter.wdl"), os.path.join(directory, "inputs.json")
 
 
-def command(ctx: Context, system: str, directory: str, document: str, inputs: str) -> list[str]:
+def command(ctx: Context, system: str, directory: str, document: str, inputs: str,
+            engine: str | None = None) -> list[str]:
+    """The command line; engine None: no container (ours: --container none; Toil: its default)."""
     outdir = os.path.join(directory, "out")
     if system == "miniwdl":
         return [ctx.env(system).tool("miniwdl"), "run", document, "-i", inputs, "-d", outdir + os.sep]
     runner = ctx.env(system).tool("toil-wdl-runner")
-    container = ["--container", "none"] if system == OURS else []
+    container = ["--container", engine] if engine else ["--container", "none"] if system == OURS else []
     return [runner, document, inputs, "-o", outdir, *container, "--jobStore", os.path.join(directory, "jobstore")]
 
 
@@ -104,16 +118,14 @@ class Scatter(Workload):
         return [Group(sizes[0], (TOIL,), reps=1), *groups]
 
     def notes(self, ctx: Context) -> list[str]:
-        notes = [
-            "Toil 9.6's toil-wdl-runner has no way to run a task without a container engine (`--container` "
-            "takes only singularity, docker or auto), and this machine has neither a running Docker daemon nor "
-            "a registry to pull images from: it is tried once at the smallest N, with its default "
-            "`--container auto`, to show that, and is expected to fail here (its error is in the table).",
-        ]
-        if not docker_running():
-            notes.append("No container engine is running on this machine (`docker info` fails), so the "
-                         "with-container variant of this workload (all systems with docker) is not run.")
-        return notes
+        if docker_running():
+            return ["Toil 9.6's toil-wdl-runner has no way to run a task without a container engine (`--container` "
+                    "takes only singularity, docker or auto): it runs once at the smallest N with its default "
+                    "`--container auto`, which puts the task in a container; see the Docker workload below."]
+        return ["Toil 9.6's toil-wdl-runner has no way to run a task without a container engine (`--container` "
+                "takes only singularity, docker or auto), and no Docker daemon runs here: it is tried once at the "
+                "smallest N, with its default `--container auto`, to show that, and is expected to fail here (its "
+                "error is in the table). The with-container workload (all systems with docker) is not run either."]
 
     def run(self, ctx: Context, n: int, system: str, rep: int) -> Outcome:
         directory = run_dir(ctx, self.name, n, system, rep)
@@ -127,4 +139,43 @@ class Scatter(Workload):
         return finish(ctx, directory, outcome)
 
 
-WORKLOADS = [Scatter()]
+class DockerScatter(Workload):
+    name = "wdl-scatter-docker"
+    title = "WDL: scatter of `echo ~{i}` over range(N), every task in a Docker container"
+    about = (f"The same workflow with `runtime {{ docker: \"{IMAGE}\" }}` on the task, every system on the same Docker "
+             "daemon: ours with `--container docker`, miniwdl with its default backend (Docker Swarm; it puts the "
+             "daemon in swarm mode itself), Toil 9.6 with `--container docker`. The image is a local stand-in "
+             "(tests/services/docker.sh). **CPU here is the whole machine's** (`/proc/stat`, every core's "
+             "non-idle time over the run): a container's processes belong to the Docker daemon, not to the "
+             "command, and the daemons' own work is part of each system's cost.")
+    per = "task"
+    machine_cpu = True
+    sizes, quick_sizes = [100, 500], [10]
+    once = 2000  # run once per system (miniwdl takes about half an hour at 2,000 here)
+    toil_cap = 100
+
+    def groups(self, ctx: Context) -> list[Group]:
+        if not docker_running():
+            return []
+        sizes = self.quick_sizes if ctx.quick else self.sizes
+        groups = capped(sizes, ctx.toil_cap or self.toil_cap, (OURS, "miniwdl", TOIL), TOIL)
+        return groups if ctx.quick else [*groups, Group(self.once, (OURS, "miniwdl"), reps=1)]
+
+    def notes(self, ctx: Context) -> list[str]:
+        if docker_running():
+            return [f"Toil 9.6 runs up to N = {ctx.toil_cap or self.toil_cap} (`--toil-cap`); N = {self.once:,} "
+                    "runs once per system."]
+        return ["Not run: no Docker daemon answers here (`docker info` fails); start one with "
+                "`tests/services/docker.sh start`."]
+
+    def run(self, ctx: Context, n: int, system: str, rep: int) -> Outcome:
+        directory = run_dir(ctx, self.name, n, system, rep)
+        document, inputs = write_documents(directory, n, DOCKER_WORKFLOW)
+        measurement = measure(ctx, system, command(ctx, system, directory, document, inputs, engine="docker"),
+                              directory)
+        with open(os.path.join(directory, "run.out"), errors="replace") as f:
+            ok, answer = check(f.read(), n)
+        return finish(ctx, directory, Outcome(measurement, ok, answer))
+
+
+WORKLOADS = [Scatter(), DockerScatter()]
