@@ -261,6 +261,17 @@ def test_retry_count_two_allows_two_failures(tmp_path: Path) -> None:
     assert result_of(proc) == "attempts=3"
 
 
+@pytest.mark.parametrize("after_parent", [False, True], ids=["issued", "chained"])
+def test_permanent_failure_is_not_retried(tmp_path: Path, after_parent: bool) -> None:
+    counter = tmp_path / "attempts"
+    chain = ["--after-parent"] if after_parent else []
+    proc = run_script("flaky.py", tmp_path / "store", "--attempts", counter, "--permanent", "--retryCount", 3, *chain,
+                      cwd=tmp_path)
+    assert proc.returncode != 0
+    assert attempts(counter) == 1  # --retryCount 3 would have allowed four
+    assert "PermanentJobFailure: flaky failure on attempt 1" in proc.stderr
+
+
 def test_retry_count_zero_fails_a_chained_job(tmp_path: Path) -> None:
     counter = tmp_path / "attempts"
     proc = run_script("flaky.py", tmp_path / "store", "--attempts", counter, "--retryCount", 0, "--after-parent",

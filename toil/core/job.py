@@ -25,6 +25,15 @@ class JobException(Exception):
     """Misuse of the job API (the message says what is wrong)."""
 
 
+class PermanentJobFailure(Exception):
+    """Raised by a job whose failure another attempt cannot mend: it is not retried.
+
+    The leader spends ``--retryCount`` on failures that may pass (a lost or killed worker, an
+    error of the machine); a job that knows better (a CWL tool whose own verdict is
+    ``permanentFail``) raises this, or a subclass, and fails at once.
+    """
+
+
 class JobGraphDeadlockException(JobException):
     """The job graph has a cycle or can never complete."""
 

@@ -15,6 +15,7 @@ from typing import Any
 from toil.core import payload, serialize, worker
 from toil.core.batchsystem import AbstractBatchSystem, BatchJobSpec, UpdatedBatchJobInfo
 from toil.core.description import JobDescription
+from toil.core.job import PermanentJobFailure
 from toil.core.jobstore import AbstractJobStore, NoSuchBlobError
 from toil.core.requirements import RequirementError, parse_requirements
 from toil.core.services import ServiceManager
@@ -240,7 +241,8 @@ class Leader:
                 worker.run_job(self.store, self.settings, record)
             except Exception as e:  # noqa: BLE001 - a job may raise anything
                 logger.exception("Local job %s failed", record)
-                self._execute(self.state.handle(JobFailed(job_id, self.clock(), f"{type(e).__name__}: {e}")))
+                permanent = isinstance(e, PermanentJobFailure)
+                self._execute(self.state.handle(JobFailed(job_id, self.clock(), f"{type(e).__name__}: {e}", permanent)))
                 continue
             self._committed(job_id)
 
@@ -260,8 +262,8 @@ class Leader:
             failed = self._failed_in_chain(record, update) if update.exitStatus != 0 else None
             self._committed(job_id, record, failed)
             return
-        reason = self._failure_reason(self.state.record(job_id), update)
-        self._execute(self.state.handle(JobFailed(job_id, self.clock(), reason)))
+        reason, permanent = self._failure_reason(self.state.record(job_id), update)
+        self._execute(self.state.handle(JobFailed(job_id, self.clock(), reason, permanent)))
 
     def _on_service_update(self, job_id: str, update: UpdatedBatchJobInfo) -> None:
         admitted = self.services.finished(job_id)
@@ -269,25 +271,25 @@ class Leader:
         if record.ran:
             self._execute(self.state.handle(JobCommitted(payload.lighten(record), now=self.clock())))
         else:
-            reason = self._failure_reason(record, update)
-            self._execute(self.state.handle(JobFailed(job_id, self.clock(), reason)))
+            reason, permanent = self._failure_reason(record, update)
+            self._execute(self.state.handle(JobFailed(job_id, self.clock(), reason, permanent)))
         for queued in admitted:
             self._submit(queued)
 
     def _committed(
-        self, job_id: str, record: JobDescription | None = None, failed: tuple[str, str] | None = None
+        self, job_id: str, record: JobDescription | None = None, failed: tuple[str, str, bool] | None = None
     ) -> None:
         record = record or worker.read_record(self.store, job_id)
         new_records, chained = self._successor_records(record)
         for ran in [record, *new_records, *chained]:
             for level, text in ran.messages if ran.ran else []:
                 logger.log(level, "Job %s: %s", ran.display_name or ran.name, text)
-        failed_id, reason = failed if failed is not None else (None, "")
+        failed_id, reason, permanent = failed if failed is not None else (None, "", False)
         payload.lighten(record)  # the state keeps records for the whole run (successors' are light already)
-        event = JobCommitted(record, new_records, chained, failed_id, reason, self.clock())
+        event = JobCommitted(record, new_records, chained, failed_id, reason, self.clock(), permanent)
         self._execute(self.state.handle(event))
 
-    def _failed_in_chain(self, record: JobDescription, update: UpdatedBatchJobInfo) -> tuple[str, str] | None:
+    def _failed_in_chain(self, record: JobDescription, update: UpdatedBatchJobInfo) -> tuple[str, str, bool] | None:
         """The job a worker chained into and failed on, after committing the job it was issued.
 
         The worker stops at its first failure, so it is the first job along the chain of
@@ -296,7 +298,7 @@ class Leader:
         successor = worker.chained_successor(self.store, self.settings, record)
         while successor is not None:
             if not successor.ran:
-                return successor.job_id, self._failure_reason(successor, update)
+                return successor.job_id, *self._failure_reason(successor, update)
             successor = worker.chained_successor(self.store, self.settings, successor)
         return None
 
@@ -328,23 +330,26 @@ class Leader:
                 stack.extend((s, False) for s in successor.service_ids)
         return new, chained
 
-    def _failure_reason(self, record: JobDescription, update: UpdatedBatchJobInfo) -> str:
+    def _failure_reason(self, record: JobDescription, update: UpdatedBatchJobInfo) -> tuple[str, bool]:
+        """Why the job failed (its worker's error line, else the batch system's status); whether it is permanent."""
         try:
             log = self.store.get("logs", record.job_id).decode(errors="replace")
         except NoSuchBlobError:
             log = ""
-        error = ""
+        error, permanent = "", False
+        markers = (worker.ERROR_MARKER, worker.PERMANENT_MARKER)
         for line in log.splitlines():
-            if line.startswith(worker.ERROR_MARKER):
-                error = line[len(worker.ERROR_MARKER):]
+            if line.startswith(markers):
+                permanent = line.startswith(worker.PERMANENT_MARKER)
+                error = line.split(": ", 1)[1]
         reason = error or f"exit status {update.exitStatus}"
         if update.exitReason is not None and update.exitReason.name != "FINISHED" and not error:
             reason += f" ({update.exitReason.name})"
         logger.warning("Job %s failed: %s", record, reason)
-        tail = [line for line in log.splitlines() if not line.startswith(worker.ERROR_MARKER)][-LOG_TAIL_LINES:]
+        tail = [line for line in log.splitlines() if not line.startswith(markers)][-LOG_TAIL_LINES:]
         if tail:
             logger.warning("Log of the failed job %s:\n%s", record, "\n".join("\t" + line for line in tail))
-        return reason
+        return reason, permanent
 
     def _gave_up(self, instruction: JobGaveUp) -> None:
         record = self.state.record(instruction.job_id)

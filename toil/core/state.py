@@ -52,6 +52,7 @@ class JobCommitted:
     failed_successor: str | None = None
     reason: str = ""
     now: float = 0.0
+    failed_permanently: bool = False  # the successor's failure is not to be retried
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,7 @@ class JobFailed:
     job_id: str
     now: float
     reason: str = ""
+    permanent: bool = False  # the job said another attempt cannot mend it (PermanentJobFailure)
 
 
 @dataclass(frozen=True)
@@ -140,7 +142,7 @@ class _Node:
     parents: list[str] = field(default_factory=list)
     tries_left: int = 0
     attempts: int = 0
-    chain_failure: str | None = None  # failed when chained; charged when it becomes ready
+    chain_failure: tuple[str, bool] | None = None  # failed when chained (reason, permanent); charged when ready
     # services: on a service's node, its host; on a host, its progress through its services
     host: str | None = None
     started: bool = False
@@ -239,7 +241,7 @@ class SchedulingState:
             failed = self._node(event.failed_successor)
             if failed.status is not Status.WAITING or failed.record.ran:
                 raise StateError(f"job {failed.record} reported failed in a chain while {failed.status.value}")
-            failed.chain_failure = event.reason
+            failed.chain_failure = (event.reason, event.failed_permanently)
         self._now = event.now
         node.record = event.record
         self.active -= 1
@@ -257,10 +259,10 @@ class SchedulingState:
             self._out.append(JobGaveUp(node.record.job_id, event.reason))
             self._service_finished(node, Status.FAILED)
             return
-        self._fail(node, event.now, event.reason)
+        self._fail(node, event.now, event.reason, event.permanent)
 
-    def _fail(self, node: _Node, now: float, reason: str) -> None:
-        if node.tries_left > 0:
+    def _fail(self, node: _Node, now: float, reason: str, permanent: bool = False) -> None:
+        if node.tries_left > 0 and not permanent:
             node.tries_left -= 1
             node.status = Status.RETRY
             due = now + backoff_delay(node.attempts)
@@ -298,9 +300,9 @@ class SchedulingState:
         if node.record.ran:
             self._mark_ran(node)  # committed before: on restart, or chained by a worker
         elif node.chain_failure is not None:
-            reason, node.chain_failure = node.chain_failure, None
+            (reason, permanent), node.chain_failure = node.chain_failure, None
             node.attempts += 1  # its worker already tried it, chained after its predecessor
-            self._fail(node, self._now, reason)
+            self._fail(node, self._now, reason, permanent)
         else:
             self._issue(node)
 

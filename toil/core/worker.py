@@ -20,13 +20,14 @@ from toil.core import deferred, logs, payload, plugins, serialize
 from toil.core.description import JobDescription
 from toil.core.filestore import FileStore, ScratchSlot
 from toil.core.graph import collect_new_jobs, write_new_jobs
-from toil.core.job import Job
+from toil.core.job import Job, PermanentJobFailure
 from toil.core.jobstore import AbstractJobStore, JobStoreError, Namespace
 from toil.core.settings import WorkflowSettings, load_settings
 
 logger = logging.getLogger(__name__)
 
 ERROR_MARKER = "TOIL_JOB_ERROR: "
+PERMANENT_MARKER = "TOIL_JOB_ERROR (permanent): "  # the job raised PermanentJobFailure: no retry
 LOG_TAIL_BYTES = 64000  # Toil's default --maxLogFileSize (62.5 KiB)
 
 _workflows: dict[str, tuple[AbstractJobStore, WorkflowSettings]] = {}
@@ -58,6 +59,11 @@ class Outcome:
     committed: list[str] = field(default_factory=list)
     failed: str | None = None
     error: str = ""
+    permanent: bool = False  # the failure was a PermanentJobFailure
+
+    @property
+    def error_line(self) -> str:
+        return f"{PERMANENT_MARKER if self.permanent else ERROR_MARKER}{self.error}"
 
 
 def run_job(store: AbstractJobStore, settings: WorkflowSettings, record: JobDescription) -> None:
@@ -188,7 +194,8 @@ def run_chain(
             traceback.print_exc()
             outcome.failed = record.job_id
             outcome.error = f"{type(e).__name__}: {e}"
-            print(f"{ERROR_MARKER}{outcome.error}", file=sys.stderr, flush=True)
+            outcome.permanent = isinstance(e, PermanentJobFailure)
+            print(outcome.error_line, file=sys.stderr, flush=True)
             return outcome
         outcome.committed.append(record.job_id)
         record = chain_candidate(store, settings, record)
@@ -258,7 +265,7 @@ def main(argv: list[str]) -> int:
             deferred.run_orphans(root)  # deferred functions of workers that were killed
             outcome = run_chain(store, settings, job_id, reporter)
         if outcome.failed is not None:
-            reporter.note_failure(f"{ERROR_MARKER}{outcome.error}")
+            reporter.note_failure(outcome.error_line)
             keep_failure_log(store, outcome.failed, log_path, reporter.max_log_file_size)
         if not _warm_runner:
             with contextlib.suppress(OSError):

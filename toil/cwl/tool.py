@@ -15,6 +15,7 @@ from cwltool.context import RuntimeContext
 from cwltool.errors import UnsupportedRequirement, WorkflowException
 from cwltool.process import Process
 
+from toil.core.job import PermanentJobFailure
 from toil.cwl.container import ENGINE
 from toil.cwl.files import fs_access_factory
 from toil.cwl.requirements import container_problem, without_required_container
@@ -28,7 +29,16 @@ class ToolFailure(Exception):
     """A tool failed; the message is one line (with the tail of its stderr)."""
 
 
-class Unsupported(Exception):
+class PermanentToolFailure(ToolFailure, PermanentJobFailure):
+    """A tool failed with the verdict ``permanentFail``, which the CWL standard says not to retry.
+
+    cwltool gives it for an exit code outside successCodes and temporaryFailCodes, a time limit
+    reached, outputs that cannot be collected and errors in the tool's expressions: another
+    attempt would fail the same way. A lost worker or a ``temporaryFail`` is still retried.
+    """
+
+
+class Unsupported(PermanentJobFailure):
     """The document needs something this runner cannot do here."""
 
 
@@ -153,7 +163,8 @@ def run_process(tool: Process, inputs: dict[str, Any], context: RuntimeContext, 
         raise ToolFailure(f"{_name(tool)} produced no result")
     outputs, status = results[-1]
     if status != "success":
-        raise ToolFailure(f"{_name(tool)} failed ({status})")
+        failure = PermanentToolFailure if status == "permanentFail" else ToolFailure
+        raise failure(f"{_name(tool)} failed ({status})")
     return dict(outputs or {})
 
 
@@ -209,9 +220,9 @@ def run_with_stderr(tool: Process, inputs: dict[str, Any], context: RuntimeConte
         try:
             return run_process(tool, inputs, context, log_dir, log_name)
         except ToolFailure as e:
-            raise ToolFailure(f"{e}{_tail(path)}") from None
-        except WorkflowException as e:
-            raise ToolFailure(f"{_name(tool)}: {_one_line(str(e))}{_tail(path)}") from None
+            raise type(e)(f"{e}{_tail(path)}") from None
+        except WorkflowException as e:  # cwltool's verdict on its errors too: permanentFail
+            raise PermanentToolFailure(f"{_name(tool)}: {_one_line(str(e))}{_tail(path)}") from None
         finally:
             context.default_stderr = None
             _echo(path)

@@ -88,3 +88,14 @@ def test_bad_input_is_one_clear_error(tmp_path: Path, args: list[str], expected:
     assert "Traceback" not in done.stderr
     # schema-salad wraps its messages to fit the width left by the document's path
     assert expected in " ".join(done.stderr.split())
+
+
+@pytest.mark.parametrize(("code", "runs"), [(3, 1), (75, 3)], ids=["permanentFail", "temporaryFail"])
+def test_only_a_temporary_failure_is_retried(tmp_path: Path, code: int, runs: int) -> None:
+    # The CWL standard: permanentFail "should not be retried"; temporaryFailCodes may be.
+    counter = tmp_path / "runs"
+    done = runner("--quiet", "--retryCount", "2", DATA / "count-and-exit.cwl", "--counter", counter, "--code", code,
+                  cwd=tmp_path)
+    assert done.returncode != 0
+    assert "Traceback" not in done.stderr
+    assert counter.read_text().count("run") == runs

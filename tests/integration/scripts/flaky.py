@@ -1,26 +1,28 @@
 """A job that fails until it has been tried --failures times (attempts counted in a file).
 
-    python flaky.py JOBSTORE --attempts FILE [--failures N] [--after-parent] [toil options]
+    python flaky.py JOBSTORE --attempts FILE [--failures N] [--after-parent] [--permanent] [toil options]
 
 With --after-parent the flaky job is the sole child of a first job with the same
-requirements (so a worker may chain into it); otherwise it is the root.
+requirements (so a worker may chain into it); otherwise it is the root. With --permanent
+it fails with PermanentJobFailure (not retried) instead of RuntimeError.
 """
 
 import os
 
 from toil.common import Toil
+from toil.core.job import PermanentJobFailure
 from toil.job import Job
 
 TINY = {"cores": 0.1, "memory": "10M", "disk": "1M"}
 
 
-def flaky(attempts_file, failures):
+def flaky(attempts_file, failures, permanent=False):
     with open(attempts_file, "a") as handle:
         handle.write("attempt\n")
     with open(attempts_file) as handle:
         attempt = len(handle.readlines())
     if attempt <= failures:
-        raise RuntimeError(f"flaky failure on attempt {attempt}")
+        raise (PermanentJobFailure if permanent else RuntimeError)(f"flaky failure on attempt {attempt}")
     return f"succeeded on attempt {attempt}"
 
 
@@ -33,8 +35,9 @@ if __name__ == "__main__":
     parser.add_argument("--attempts", required=True)
     parser.add_argument("--failures", type=int, default=1)
     parser.add_argument("--after-parent", action="store_true")
+    parser.add_argument("--permanent", action="store_true")
     options = parser.parse_args()
-    job = Job.wrapFn(flaky, os.path.abspath(options.attempts), options.failures, **TINY)
+    job = Job.wrapFn(flaky, os.path.abspath(options.attempts), options.failures, options.permanent, **TINY)
     root = job
     if options.after_parent:
         root = Job.wrapFn(parent, **TINY)

@@ -277,6 +277,25 @@ def test_retry_waits_for_back_off() -> None:
     assert out == [JobGaveUp("a", "boom"), WorkflowFinished(False)]
 
 
+def test_permanent_failure_is_not_retried() -> None:
+    graph = Graph(phases={"a": [[], []]})
+    state = SchedulingState(retry_count=5)
+    state.handle(Start("a", [record(graph, "a", {"a": 0})]))
+    out = state.handle(JobFailed("a", now=1.0, reason="exit 2", permanent=True))
+    assert out == [JobGaveUp("a", "exit 2"), WorkflowFinished(False)]
+
+
+def test_permanent_failure_of_a_chained_successor_is_not_retried() -> None:
+    graph = Graph(phases={"a": [["b"], []], "b": [[], []]})
+    preds = graph.predecessors()
+    state = SchedulingState(retry_count=5)
+    state.handle(Start("a", [record(graph, j, preds) for j in graph.phases]))
+    out = state.handle(JobCommitted(record(graph, "a", preds, ran=True), failed_successor="b", reason="boom",
+                                    now=5.0, failed_permanently=True))
+    state.validate()
+    assert out == [JobGaveUp("b", "boom"), WorkflowFinished(False)]
+
+
 def test_failure_of_a_chained_successor_costs_it_a_try() -> None:
     graph = Graph(phases={"a": [["b"], []], "b": [[], []]})
     preds = graph.predecessors()
