@@ -81,8 +81,11 @@ def test_bad_parameters(wes: WesServer) -> None:
             "not an option name")
 
 
+# A multipart file name is a quoted string: Werkzeug 3.1.9 and later unescape `\x` pairs in it, so a
+# lone backslash never reaches the server (`a\..\escape.cwl` arrives as the harmless `a..escape.cwl`)
+# while older versions keep it. A doubled backslash arrives as at least one under either.
 @pytest.mark.parametrize("name", ["../escape.cwl", "/tmp/toil-wes-escape.cwl", "a/../../escape.cwl",
-                                  "sub/./../../../escape.cwl", "..", "a\\..\\escape.cwl"])
+                                  "sub/./../../../escape.cwl", "..", "a\\\\..\\\\escape.cwl"])
 def test_attachment_path_traversal(wes: WesServer, name: str) -> None:
     refused(wes.submit("CWL", "v1.2", "hello.cwl", attachments={"hello.cwl": b"x", name: b"escaped"}), 400,
             "attachment name")
