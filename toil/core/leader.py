@@ -337,16 +337,13 @@ class Leader:
         except NoSuchBlobError:
             log = ""
         error, permanent = "", False
-        markers = (worker.ERROR_MARKER, worker.PERMANENT_MARKER)
         for line in log.splitlines():
-            if line.startswith(markers):
-                permanent = line.startswith(worker.PERMANENT_MARKER)
-                error = line.split(": ", 1)[1]
+            error, permanent = worker.parse_error_line(line) or (error, permanent)
         reason = error or f"exit status {update.exitStatus}"
         if update.exitReason is not None and update.exitReason.name != "FINISHED" and not error:
             reason += f" ({update.exitReason.name})"
         logger.warning("Job %s failed: %s", record, reason)
-        tail = [line for line in log.splitlines() if not line.startswith(markers)][-LOG_TAIL_LINES:]
+        tail = [line for line in log.splitlines() if not line.startswith(worker.ERROR_MARKERS)][-LOG_TAIL_LINES:]
         if tail:
             logger.warning("Log of the failed job %s:\n%s", record, "\n".join("\t" + line for line in tail))
         return reason, permanent

@@ -28,6 +28,7 @@ logger = logging.getLogger(__name__)
 
 ERROR_MARKER = "TOIL_JOB_ERROR: "
 PERMANENT_MARKER = "TOIL_JOB_ERROR (permanent): "  # the job raised PermanentJobFailure: no retry
+ERROR_MARKERS = (ERROR_MARKER, PERMANENT_MARKER)
 LOG_TAIL_BYTES = 64000  # Toil's default --maxLogFileSize (62.5 KiB)
 
 _workflows: dict[str, tuple[AbstractJobStore, WorkflowSettings]] = {}
@@ -63,7 +64,16 @@ class Outcome:
 
     @property
     def error_line(self) -> str:
+        """The line of the job's log that tells the leader why it failed (read by parse_error_line)."""
         return f"{PERMANENT_MARKER if self.permanent else ERROR_MARKER}{self.error}"
+
+
+def parse_error_line(line: str) -> tuple[str, bool] | None:
+    """The error and whether it is permanent, from an Outcome.error_line; None for any other line."""
+    for marker in ERROR_MARKERS:
+        if line.startswith(marker):
+            return line[len(marker):], marker == PERMANENT_MARKER
+    return None
 
 
 def run_job(store: AbstractJobStore, settings: WorkflowSettings, record: JobDescription) -> None:
