@@ -16,10 +16,13 @@ REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "examples"
 
 
-def script_command(script: Path | str, *args: object, env: dict[str, str] | None = None,
+def script_command(script: Path | str, *args: object, env: dict[str, str] | None = None, argv0: str | None = None,
                    ) -> tuple[list[str], dict[str, str]]:
-    """The command line and environment that run a script with this checkout of toil first on the path."""
-    path = Path(script) if os.path.isabs(script) else SCRIPTS / script
+    """The command line and environment that run a script with this checkout of toil first on the path.
+
+    argv0 is the script's path as typed on the command line (e.g. relative to the working directory).
+    """
+    path = argv0 or (Path(script) if os.path.isabs(script) else SCRIPTS / script)
     environment = dict(os.environ)
     environment["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), environment.get("PYTHONPATH")]))
     environment.update(env or {})
@@ -27,9 +30,9 @@ def script_command(script: Path | str, *args: object, env: dict[str, str] | None
 
 
 def run_script(script: Path | str, *args: object, cwd: Path, timeout: float = 60,
-               env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+               env: dict[str, str] | None = None, argv0: str | None = None) -> subprocess.CompletedProcess[str]:
     """Run a script as a user would and wait for it."""
-    command, environment = script_command(script, *args, env=env)
+    command, environment = script_command(script, *args, env=env, argv0=argv0)
     return subprocess.run(command, cwd=cwd, env=environment, capture_output=True, text=True, timeout=timeout,
                           check=False)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -16,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.support import EXAMPLES, REPO, result_of, run_script, script_command
+from tests.integration.support import EXAMPLES, REPO, SCRIPTS, result_of, run_script, script_command
 from toil.core import control, plugins
 
 pytestmark = pytest.mark.integration
@@ -256,6 +257,24 @@ def test_debug_job_reruns_a_failed_job_in_the_foreground(failed_store: Path) -> 
     assert by_id.returncode == 1 and "breaker got 41" in by_id.stderr
     info = toil("debug-job", failed_store, "breaker", "--printJobInfo", cwd=where)
     assert json.loads(info.stdout)["id"] == job_id
+
+
+def test_a_script_run_from_another_directory_is_named_in_tracebacks(tmp_path: Path) -> None:
+    """The failure report and debug-job name the script's path and show its source line."""
+    where = tmp_path / "elsewhere"
+    where.mkdir()
+    script = SCRIPTS / "reporting.py"
+    relative = os.path.relpath(script, where)  # as a user types it: ../../somewhere/reporting.py
+    proc = run_script(script, "store", "--mode", "fail", "--dir", where, "--retryCount=0", cwd=where,
+                      argv0=relative)
+    assert proc.returncode == 1
+    debug = toil("debug-job", where / "store", "breaker", cwd=tmp_path)
+    assert debug.returncode == 1
+    for report in (proc.stderr, debug.stderr):  # the leader's failure report, then debug-job's
+        frame = re.search(r'File "([^"]*)", line \d+, in breaker\n\s*raise ValueError\(f"breaker got \{value\}"\)',
+                          report)
+        assert frame, report
+        assert os.path.isabs(frame[1]) and Path(frame[1]).resolve() == script.resolve()
 
 
 def test_debug_job_commit_then_restart_finishes_the_workflow(failed_store: Path) -> None:

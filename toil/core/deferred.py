@@ -24,13 +24,14 @@ import contextlib
 import fcntl
 import logging
 import os
+import pickle
 import shutil
 import struct
 import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
-import cloudpickle
+from toil.core import serialize
 
 logger = logging.getLogger(__name__)
 
@@ -104,7 +105,7 @@ def _create_locked(directory: str) -> tuple[int, str]:
 
 # -- deferred functions ---------------------------------------------------------------------
 def encode_call(function: Function, args: tuple[Any, ...], kwargs: dict[str, Any]) -> bytes:
-    body: bytes = cloudpickle.dumps((function, args, kwargs))
+    body = serialize.dumps_plain((function, args, kwargs))
     return _HEADER.pack(len(body)) + body
 
 
@@ -118,7 +119,7 @@ def decode_calls(data: bytes) -> list[tuple[Function, tuple[Any, ...], dict[str,
         if end > len(data):
             break
         try:
-            calls.append(cloudpickle.loads(data[offset + _HEADER.size : end]))
+            calls.append(pickle.loads(data[offset + _HEADER.size : end]))
         except Exception:  # noqa: BLE001 - a function whose module is gone cannot run; say so
             logger.exception("Cannot load a deferred function; skipping it")
         offset = end

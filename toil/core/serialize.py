@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import functools
 import io
+import marshal
 import pickle
+import types
 from collections.abc import Callable
 from typing import Any
 
@@ -39,7 +41,31 @@ class PromiseBase:
         raise NotImplementedError
 
 
-class _Pickler(cloudpickle.Pickler):  # type: ignore[misc]  # cloudpickle ships no types
+class CodePickler(cloudpickle.Pickler):  # type: ignore[misc]  # cloudpickle ships no types
+    """cloudpickle, with code objects written whole so tracebacks name the user's file and line.
+
+    Functions that cannot be imported where they run (those of ``__main__``, of a script's
+    sibling modules) travel by value, as code objects. How cloudpickle writes those is its own
+    affair: 3.1.3 replaces each ``co_filename`` with ``"<dynamic-code>"``, so a failing job's
+    traceback lost the script's path and source line. A code object is written here with
+    ``marshal``, which keeps every field (file name, line table, nested code); the reader is the
+    same Python, as cloudpickle's by-value functions require anyway.
+    """
+
+    def reducer_override(self, obj: Any) -> Any:
+        if type(obj) is types.CodeType:
+            return marshal.loads, (marshal.dumps(obj),)
+        return super().reducer_override(obj)
+
+
+def dumps_plain(obj: Any) -> bytes:
+    """Pickle obj with CodePickler (no promise references)."""
+    buffer = io.BytesIO()
+    CodePickler(buffer, protocol=PROTOCOL).dump(obj)
+    return buffer.getvalue()
+
+
+class _Pickler(CodePickler):
     def __init__(self, file: io.BytesIO, found: list[PromiseRef]) -> None:
         super().__init__(file, protocol=PROTOCOL)
         self._found = found

@@ -55,3 +55,43 @@ def test_a_value_holding_many_promises_is_unpickled_at_most_twice(monkeypatch: p
     assert reader(PromiseRef("gather", ())) == list(range(300))
     assert len(calls) == 2 + 300  # the gather twice (to learn its needs, then for real), each task once
     assert sorted(reads) == sorted(values)
+
+
+# -- code travelling by value keeps its file name and line table (cloudpickle 3.1.3 drops them) ---
+USER_SOURCE = '''\
+def outer(x):
+    def inner(y):
+        raise ValueError(f"inner got {y}")
+    return inner(x + 1)
+'''
+
+
+def _function_from_a_script(tmp_path) -> object:
+    """A function of a module no worker can import (as ``__main__`` is): it must travel by value."""
+    script = tmp_path / "user_script.py"
+    script.write_text(USER_SOURCE)
+    namespace = {"__name__": "toil_test_unimportable_script"}
+    exec(compile(USER_SOURCE, str(script), "exec"), namespace)
+    return namespace["outer"]
+
+
+def test_a_function_pickled_by_value_keeps_its_file_and_lines(tmp_path) -> None:
+    import traceback
+
+    data, _ = dumps(_function_from_a_script(tmp_path))
+    assert b"toil_test_unimportable_script" in data  # really by value, not a reference to a module
+    outer = serialize.loads(data)
+    assert outer.__code__.co_filename == str(tmp_path / "user_script.py")
+    with pytest.raises(ValueError) as raised:
+        outer(1)
+    text = "".join(traceback.format_exception(raised.value))
+    assert f'File "{tmp_path / "user_script.py"}", line 3, in inner' in text  # nested code too
+    assert 'raise ValueError(f"inner got {y}")' in text
+    assert "<dynamic-code>" not in text
+
+
+def test_deferred_calls_keep_their_file_and_lines(tmp_path) -> None:
+    from toil.core import deferred
+
+    (function, args, kwargs), = deferred.decode_calls(deferred.encode_call(_function_from_a_script(tmp_path), (1,), {}))
+    assert function.__code__.co_filename == str(tmp_path / "user_script.py") and args == (1,) and kwargs == {}
