@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import WDL
 
 from toil.wdl.load import WdlError, find_documents
+from toil.wdl.order import check_sections, workflow_nodes
 
 COMPOUND = (WDL.Type.Array, WDL.Type.Map, WDL.Type.Pair, WDL.Type.StructInstance, WDL.Type.Object)
 
@@ -36,3 +37,10 @@ def check_no_compound_to_string(doc: WDL.Tree.Document) -> None:
                         pos = item.pos
                         raise WdlError(f"{pos.uri}:{pos.line}:{pos.column} StaticTypeMismatch: cannot coerce "
                                        f"{item.type} to String (WDL {document.effective_wdl_version})")
+
+
+def check_workflows(doc: WDL.Tree.Document) -> None:
+    """Every workflow, the main one and those it imports, can be planned section by section."""
+    for document in find_documents(doc):
+        if document.workflow is not None:
+            check_sections(workflow_nodes(document.workflow))

@@ -20,14 +20,14 @@ from toil.core.options import add_toil_options
 from toil.core.toil import Toil
 from toil.stores.urls import access_for
 from toil.wdl import values
-from toil.wdl.calls import WorkflowJob
-from toil.wdl.checks import check_no_compound_to_string
+from toil.wdl.checks import check_no_compound_to_string, check_workflows
 from toil.wdl.container import DEFAULT_IMAGE, prepare_images, resolve_option
 from toil.wdl.files import Exporter, URLExporter, file_uri, is_url
 from toil.wdl.inputs import bind_inputs, import_inputs, read_inputs, target_of
 from toil.wdl.load import WdlError, cache_document, find_documents, lint_errors, load_document
 from toil.wdl.load import bundle_bytes as make_bundle
 from toil.wdl.runtime import host_limits, names_image
+from toil.wdl.section import WorkflowJob
 from toil.wdl.single_task import TaskWorkflowJob
 from toil.wdl.translate import Where
 
@@ -148,6 +148,7 @@ def run_in_store(options: argparse.Namespace) -> int:
                            "host)") from None
     doc = load_document(options.wdl_uri, check_quant=options.check_quant)
     check_no_compound_to_string(doc)
+    check_workflows(doc)
     if options.strict:
         findings = lint_errors(doc)
         if findings:

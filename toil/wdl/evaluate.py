@@ -19,10 +19,10 @@ class WdlRuntimeError(Exception):
     """A WDL evaluation or task failure, described in one line."""
 
 
-def describe_eval_error(error: BaseException) -> str:
+def describe_eval_error(error: BaseException, context: str = "") -> str:
     from toil.wdl.load import describe_error
 
-    return describe_error(error)
+    return describe_error(error, context)
 
 
 def supplied(inputs: EnvData, decl: WDL.Tree.Decl) -> WDL.Value.Base | None:
@@ -52,10 +52,10 @@ def eval_decl(decl: WDL.Tree.Decl, env: Env, inputs: EnvData, stdlib: WDL.StdLib
                 raise WDL.Error.EvalError(decl, f"missing required input {decl.name}")
         return value.coerce(decl.type)
     except WDL.Error.RuntimeError as e:
-        raise WdlRuntimeError(describe_eval_error(_with_pos(e, decl))) from e
+        raise WdlRuntimeError(describe_eval_error(with_pos(e, decl))) from e
 
 
-def _with_pos(error: BaseException, node: WDL.Error.SourceNode) -> BaseException:
+def with_pos(error: BaseException, node: WDL.Error.SourceNode) -> BaseException:
     if getattr(error, "pos", None) is None:
         with contextlib.suppress(AttributeError):
             error.pos = node.pos  # type: ignore[attr-defined]
@@ -66,7 +66,7 @@ def eval_expr(expr: WDL.Expr.Base, env: Env, stdlib: WDL.StdLib.Base) -> WDL.Val
     try:
         return expr.eval(env, stdlib=stdlib)
     except WDL.Error.RuntimeError as e:
-        raise WdlRuntimeError(describe_eval_error(_with_pos(e, expr))) from e
+        raise WdlRuntimeError(describe_eval_error(with_pos(e, expr))) from e
 
 
 def decls_in_order(decls: list[WDL.Tree.Decl]) -> list[WDL.Tree.Decl]:

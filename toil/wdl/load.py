@@ -24,23 +24,41 @@ class WdlError(Exception):
     """A user-facing WDL problem: the message is one line, positions as miniwdl reports them."""
 
 
-def _where(pos: Any) -> str:
+def where(pos: Any) -> str:
+    """file:line:column of a miniwdl source position."""
     return f"{pos.uri}:{pos.line}:{pos.column}"
 
 
-def describe_error(error: BaseException) -> str:
-    """One line for a miniwdl exception, with file:line:col where it has a position."""
+def describe_error(error: BaseException, context: str = "") -> str:
+    """One line for a miniwdl exception, with file:line:col where it has a position (context before the message)."""
     if isinstance(error, WDL.Error.MultipleValidationErrors):
         first = error.exceptions[0]
         more = len(error.exceptions) - 1
         return describe_error(first) + (f" (and {more} more errors)" if more else "")
     pos = getattr(error, "pos", None)
-    message = str(error).strip() or type(error).__name__
+    message = " ".join(str(error).strip().splitlines()) or unstated(error)
     if isinstance(error, WDL.Error.ImportError) and error.__cause__ is not None:
         message += f": {error.__cause__}"
     kind = type(error).__name__
+    if context:
+        message = f"{context}: {message}"
     text = f"{kind}: {message}" if kind not in message else message
-    return f"{_where(pos)} {text}" if pos is not None else text
+    return f"{where(pos)} {text}" if pos is not None else text
+
+
+def unstated(error: BaseException) -> str:
+    """What an error that came without a message is about.
+
+    miniwdl turns a name with no value into an EvalError with no text (the KeyError of its
+    environment); at load time it would say "Unknown identifier NAME", so we say that.
+    """
+    node = getattr(error, "node", None)
+    if isinstance(node, WDL.Expr.Ident):
+        return f"Unknown identifier {node.name}"
+    cause = error.__cause__ or error.__context__
+    if cause is not None and str(cause).strip():
+        return " ".join(str(cause).strip().splitlines())
+    return type(error).__name__
 
 
 LOAD_ERRORS: tuple[type[BaseException], ...] = (
@@ -67,7 +85,7 @@ def lint_errors(doc: WDL.Tree.Document) -> list[str]:
     found: list[str] = []
     for pos, lint_class, message, suppressed in Lint.collect(doc):
         if not suppressed:
-            found.append(f"{_where(pos)} {lint_class} {message}")
+            found.append(f"{where(pos)} {lint_class} {message}")
     return found
 
 

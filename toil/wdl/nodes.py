@@ -1,14 +1,13 @@
-"""Workflow nodes that wait for other nodes: declarations, scatters and ifs (leader-local jobs)."""
+"""Jobs that only evaluate: a declaration that waits for other nodes, and a workflow's outputs."""
 
 from __future__ import annotations
 
 from typing import Any
 
-import WDL
-
 from toil.wdl import values
-from toil.wdl.evaluate import WdlRuntimeError, eval_decl, eval_expr, gathered_names
-from toil.wdl.translate import Fragment, Gathered, NodeJob
+from toil.wdl.evaluate import eval_decl
+from toil.wdl.translate import Fragment, NodeJob, WdlJob, Where
+from toil.wdl.values import EnvData
 
 
 class DeclJob(NodeJob):
@@ -18,37 +17,31 @@ class DeclJob(NodeJob):
         return {decl.name: self.import_local_files(values.encode(value), decl.type.optional)}
 
 
-class ScatterJob(NodeJob):
-    """Evaluate the collection and plan the body once per element (their jobs are this job's children)."""
+class OutputsJob(WdlJob):
+    """Evaluate the output section (or, without one, gather every call output)."""
 
-    def run(self, fileStore: Any) -> Fragment:
-        from toil.wdl.section import plan_section
+    def __init__(self, where: Where, prefix: str, label: str) -> None:
+        super().__init__(where, label)
+        self.prefix = prefix
+        self.parts: list[Any] = []
 
-        scatter = self.node()
-        env = self.full_env()
-        stdlib = self.stdlib()  # one for every element: making one costs more than planning an element
-        collection = eval_expr(scatter.expr, values.decode_env(env), stdlib)
-        if not isinstance(collection, WDL.Value.Array):
-            raise WdlRuntimeError(f"scatter over a non-array value {collection}")
-        body = [node.workflow_node_id for node in scatter.body]
-        iterations = []
-        for index, item in enumerate(collection.value):
-            inner = values.merge(env, {scatter.variable: values.encode(item)})
-            iterations.append(plan_section(self, body, inner, self.inputs, f"{self.unitName}[{index}]", stdlib))
-        return Gathered(self.node_id, iterations)
-
-
-class ConditionalJob(NodeJob):
-    """Plan the body when the condition holds; otherwise bind every name it exposes to null."""
-
-    def run(self, fileStore: Any) -> Fragment:
-        from toil.wdl.section import plan_section
-
-        section = self.node()
-        env = self.full_env()
-        condition = eval_expr(section.expr, values.decode_env(env), self.stdlib())
-        nulls = {name: ("Null",) for name in gathered_names(section)}
-        if condition.coerce(WDL.Type.Boolean()).value:
-            body = [node.workflow_node_id for node in section.body]
-            return [nulls, plan_section(self, body, env, self.inputs, f"{self.unitName}.then")]
-        return nulls
+    def run(self, fileStore: Any) -> EnvData:
+        workflow = self.workflow()
+        env_data = self.flatten(self.parts)
+        result: EnvData = {}
+        if workflow.outputs is not None:
+            env = values.decode_env(env_data)
+            stdlib = self.stdlib()
+            for decl in workflow.outputs:
+                output = eval_decl(decl, env, {}, stdlib)
+                env = env.bind(decl.name, output)
+                result[decl.name] = self.import_local_files(values.encode(output), decl.type.optional)
+        else:
+            for binding in workflow.effective_outputs:
+                if binding.name in env_data:
+                    result[binding.name] = env_data[binding.name]
+        if not self.prefix and self.where.options.get("all_call_outputs"):
+            for name, value in env_data.items():
+                if "." in name and name not in result:
+                    result[name] = value
+        return values.add_prefix(result, self.prefix) if self.prefix else result

@@ -16,7 +16,7 @@ from toil.core.job import Job
 from toil.wdl import runtime, values
 from toil.wdl.container import run_in_container, task_image
 from toil.wdl.dirs import fetch_directory, store_directory
-from toil.wdl.evaluate import WdlRuntimeError, eval_decl, eval_decls, eval_expr
+from toil.wdl.evaluate import WdlRuntimeError, decls_in_order, eval_decl, eval_decls, eval_expr
 from toil.wdl.files import Downloader, is_job_store_file, is_url, upload
 from toil.wdl.load import document_for, find_task
 from toil.wdl.stdlib import TaskOutputStdLib, TaskStdLib
@@ -111,7 +111,7 @@ class TaskJob(Job):
     def _outputs(self, task: WDL.Tree.Task, env: WDL.Env.Bindings, stdlib: TaskOutputStdLib, work_dir: str,
                  downloader: Downloader) -> EnvData:
         result: EnvData = {}
-        for decl in task.outputs:
+        for decl in decls_in_order(task.outputs):  # an output may use one declared after it, as in miniwdl
             value = eval_decl(decl, env, {}, stdlib)
             keep = functools.partial(existing_output, work_dir=work_dir, optional=decl.type.optional)
             encoded = values.map_files(values.encode(value), keep)
@@ -119,7 +119,7 @@ class TaskJob(Job):
             env = env.bind(decl.name, value)
             result[decl.name] = values.map_files(values.encode(value), lambda p: self._store(p, downloader),
                                                  lambda p: self._store_dir(p, downloader))
-        return result
+        return {decl.name: result[decl.name] for decl in task.outputs}
 
     def _store(self, path: str, downloader: Downloader) -> str:
         if path in downloader.uris:

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.integration.wdl.runner import REPO, run_wdl
+
 pytestmark = pytest.mark.integration
 
-REPO = Path(__file__).resolve().parents[3]
 EXAMPLES = REPO / "examples"
 
 SCATTER = """\
@@ -49,13 +47,6 @@ task boom {
   command <<< echo "something broke" >&2; exit 7 >>>
 }
 """
-
-
-def run_wdl(*args: object, cwd: Path) -> subprocess.CompletedProcess[str]:
-    environment = dict(os.environ)
-    environment["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), environment.get("PYTHONPATH")]))
-    return subprocess.run([sys.executable, "-m", "toil.wdl.cli", *map(str, args)], cwd=cwd, env=environment,
-                          capture_output=True, text=True, timeout=240, check=False)
 
 
 def test_hello_example_miniwdl_dialect(tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ import WDL
 from toil.wdl import values
 from toil.wdl.evaluate import gathered_names
 from toil.wdl.load import load_document
-from toil.wdl.section import owners, topological
+from toil.wdl.order import owners, section_order
 from toil.wdl.translate import Gathered, flatten
 
 WORKFLOW = """\
@@ -46,7 +46,7 @@ def test_owners_and_order(tmp_path: Path) -> None:
     owner = owners(nodes)
     scatter = next(n for n in nodes if isinstance(n, WDL.Tree.Scatter))
     assert owner["gather-call-t"] == scatter.workflow_node_id
-    order = [n.workflow_node_id for n in topological(nodes, owner)]
+    order = [step.node.workflow_node_id for step in section_order(nodes)]
     assert order.index("decl-doubled") < order.index("decl-later")
     assert order.index("decl-n") < order.index(scatter.workflow_node_id)
 
