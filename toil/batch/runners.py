@@ -27,7 +27,7 @@ from typing import Any, NoReturn
 
 from toil.batch.child import InProcessFunction, call_in_process, flush_stdio, load_function, prepare_child
 from toil.batch.zygote_io import FrameReader, Message, encode
-from toil.core.worker import reuse_between_jobs
+from toil.core.worker import reuse_between_jobs, send_outcomes_to
 
 EnvChange = tuple[dict[str, str], list[str], str | None]  # variables to set, names to unset, cwd
 MAX_JOBS = 500
@@ -60,10 +60,13 @@ def runner_loop(
         int(s): signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGPIPE, signal.SIGUSR1)
     }
     reader = FrameReader()
+    outcomes: list[bytes] = []  # what the job's worker said it did: it travels with the exit code
+    send_outcomes_to(outcomes.append)
     for count in range(1, MAX_JOBS + 1):
         message = _receive(sock, reader)
         if message is None:
             break
+        outcomes.clear()
         batch_id, path, job_argv, set_env, unset_env, cwd = message
         code = 1
         try:
@@ -75,7 +78,7 @@ def runner_loop(
         finally:
             _leave(home, environment, argv, streams, handlers)
         again = code == 0 and count < MAX_JOBS and _left_clean()
-        sock.sendall(encode(("done", batch_id, code, again)))
+        sock.sendall(encode(("done", batch_id, code, again, outcomes[-1] if outcomes else None)))
         if not again:
             break
     os._exit(0)
@@ -222,11 +225,11 @@ class RunnerPool:
             self._selector.unregister(runner.sock.fileno())
             del self._runner_fds[runner.sock.fileno()]
             return
-        for _, batch_id, code, again in runner.reader.feed(data):
+        for _, batch_id, code, again, outcome in runner.reader.feed(data):
             if self._pids.get(batch_id) != runner.pid:
                 continue  # killed meanwhile: not reported
             del self._pids[batch_id]
-            self._send(("exited", batch_id, code, time.monotonic() - runner.started))
+            self._send(("exited", batch_id, code, time.monotonic() - runner.started, outcome))
             runner.batch_id = None
             if again:
                 self._idle.append(runner)

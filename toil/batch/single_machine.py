@@ -414,21 +414,22 @@ class SingleMachineBatchSystem(AbstractBatchSystem):
     def _on_reply(self, message: Message) -> None:
         kind = message[0]
         if kind == "exited":
-            self._finish(message[1], message[2], message[3])
+            self._finish(message[1], message[2], message[3], outcome=message[4])
         elif kind == "killed":
             self._pending_kill_acks -= 1
         elif kind == "error":
             logger.error("Could not start batch job %s: %s", message[1], message[2])
             self._finish(message[1], 1, 0.0, BatchJobExitReason.ERROR)
 
-    def _finish(self, batch_id: int, status: int, wall_time: float, reason: BatchJobExitReason | None = None) -> None:
+    def _finish(self, batch_id: int, status: int, wall_time: float, reason: BatchJobExitReason | None = None,
+                outcome: bytes | None = None) -> None:
         job = self._running.pop(batch_id, None)
         if job is None:  # killed since: not reported
             return
         self._release(job)
         if reason is None:
             reason = BatchJobExitReason.FINISHED if status == 0 else BatchJobExitReason.FAILED
-        self._updates.append(UpdatedBatchJobInfo(batch_id, status, reason, wall_time))
+        self._updates.append(UpdatedBatchJobInfo(batch_id, status, reason, wall_time, outcome))
 
     def _await_kill_acks(self) -> None:
         while self._pending_kill_acks > 0 and self._zygote is not None:

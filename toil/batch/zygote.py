@@ -21,7 +21,10 @@ Requests, leader -> zygote::
 
 Replies, zygote -> leader::
 
-    ("exited", batch_id, exit_status, wall_time)   status like subprocess's returncode: -N for signal N
+    ("exited", batch_id, exit_status, wall_time, outcome)
+                                                   status like subprocess's returncode: -N for signal N;
+                                                   outcome: the bytes of the worker's JobOutcome when a
+                                                   warm runner ran it (else None: it is in the store)
     ("killed", [batch_id, ...])                    the jobs and their process groups are gone
     ("error", batch_id, message)                   the job could not be started (fork failed)
 
@@ -271,7 +274,7 @@ class Zygote(RunnerPool):
             if batch_id is not None and self._pids.get(batch_id) == pid:  # died in the middle of a job
                 del self._pids[batch_id]
                 code = os.waitstatus_to_exitcode(status)
-                self._send(("exited", batch_id, code or 1, time.monotonic() - runner.started))
+                self._send(("exited", batch_id, code or 1, time.monotonic() - runner.started, None))
             return
         entry = self._children.pop(pid, None)
         if entry is None:  # an orphan we adopted as subreaper
@@ -281,7 +284,7 @@ class Zygote(RunnerPool):
         # Whatever the job left running in its process group goes with it.
         with contextlib.suppress(OSError):
             os.killpg(pid, signal.SIGKILL)
-        self._send(("exited", batch_id, os.waitstatus_to_exitcode(status), time.monotonic() - started))
+        self._send(("exited", batch_id, os.waitstatus_to_exitcode(status), time.monotonic() - started, None))
 
     def _kill(self, batch_ids: list[int]) -> None:
         """SIGKILL the jobs' process groups and wait until the groups are empty; report nothing."""

@@ -31,6 +31,9 @@ class UpdatedBatchJobInfo:
     exitStatus: int
     exitReason: BatchJobExitReason | None
     wallTime: float | None
+    #: the worker's JobOutcome (toil.core.outcome), as its bytes, from a batch system that hears
+    #: from its workers; None where the worker leaves it in the job store (or could not say)
+    outcome: bytes | None = None
 
 
 @dataclass(frozen=True)

@@ -69,6 +69,10 @@ class JobDescription:
         return [job_id for tier in self.services for job_id in tier]
 
     def to_json(self) -> bytes:
+        return json.dumps(self.to_dict(), separators=(",", ":")).encode()
+
+    def to_dict(self) -> dict[str, Any]:
+        """The record as plain data (what ``to_json`` writes)."""
         data: dict[str, Any] = {
             "v": RECORD_VERSION,
             "id": self.job_id,
@@ -95,7 +99,7 @@ class JobDescription:
         data.update({key: value for key, value in optional.items() if value})
         if not self.has_body:
             data["body"] = False
-        return json.dumps(data, separators=(",", ":")).encode()
+        return data
 
     @classmethod
     def from_json(cls, raw: bytes, where: str = "") -> JobDescription:
@@ -117,6 +121,14 @@ class JobDescription:
     def _from_version(cls, raw: bytes, where: str) -> JobDescription:
         try:
             data = json.loads(raw)
+        except ValueError as e:
+            raise RecordError(f"job record {where} is unreadable: {e}") from None
+        return cls.from_dict(data, where)
+
+    @classmethod
+    def from_dict(cls, data: Any, where: str = "") -> JobDescription:
+        """A record from plain data (as ``to_dict`` gives); RecordError when it is not one."""
+        try:
             version = data.get("v")
             if version not in READABLE_VERSIONS:
                 raise RecordError(f"job record {where} has version {version!r}, this Toil reads {RECORD_VERSION}")

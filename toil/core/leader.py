@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import heapq
 import logging
 import shlex
@@ -14,9 +15,10 @@ from typing import Any
 
 from toil.core import payload, serialize, worker
 from toil.core.batchsystem import AbstractBatchSystem, BatchJobSpec, UpdatedBatchJobInfo
-from toil.core.description import JobDescription
+from toil.core.description import JobDescription, RecordError
 from toil.core.job import PermanentJobFailure
 from toil.core.jobstore import AbstractJobStore, NoSuchBlobError
+from toil.core.outcome import OUTCOME_PREFIX, JobError, JobOutcome
 from toil.core.requirements import RequirementError, parse_requirements
 from toil.core.services import ServiceManager
 from toil.core.settings import WorkflowSettings
@@ -42,6 +44,10 @@ logger = logging.getLogger(__name__)
 
 IDLE_WAIT = 10.0
 LOG_TAIL_LINES = 40
+#: mark the log records that report a failed job, and those that show its log (``record.toil_report``),
+#: so that front-ends can keep them out of the way of their own error line
+FAILURE_REPORT = {"toil_report": "failure"}
+JOB_LOG_REPORT = {"toil_report": "job_log"}
 
 
 @dataclass(frozen=True)
@@ -56,6 +62,8 @@ class FailedJob:
     job_id: str
     name: str
     reason: str
+    #: what the job raised, when its worker said (None: killed, lost, or a batch-system failure)
+    error: JobError | None = None
 
 
 @dataclass
@@ -106,6 +114,7 @@ class Leader:
         self.wakes: list[float] = []
         self.result = LeaderResult(success=False)
         self.local_queue: list[str] = []
+        self.errors: dict[str, JobError] = {}  # the last error each failing job raised
         #: after a job fails for good, start nothing new and end once what runs has finished
         self.stop_on_failure = stop_on_failure
         self.stopping = False
@@ -113,6 +122,7 @@ class Leader:
         self.services = ServiceManager(store, limits.max_service_jobs, limits.deadlock_wait, limits.check_interval)
 
     def run(self, root_id: str) -> LeaderResult:
+        self._drop_stale_outcomes()
         records = load_graph(self.store, root_id)
         logger.info("Running a workflow of %d known jobs", len(records))
         self._execute(self.state.handle(Start(root_id, records)))
@@ -238,13 +248,14 @@ class Leader:
             job_id = self.local_queue.pop(0)
             record = self.state.record(job_id)
             try:
-                worker.run_job(self.store, self.settings, record)
+                commit = worker.run_job(self.store, self.settings, record)
             except Exception as e:  # noqa: BLE001 - a job may raise anything
-                logger.exception("Local job %s failed", record)
-                permanent = isinstance(e, PermanentJobFailure)
-                self._execute(self.state.handle(JobFailed(job_id, self.clock(), f"{type(e).__name__}: {e}", permanent)))
+                logger.exception("Local job %s failed", record, extra=FAILURE_REPORT)
+                error = JobError.of(job_id, e, isinstance(e, PermanentJobFailure))
+                self.errors[job_id] = error
+                self._execute(self.state.handle(JobFailed(job_id, self.clock(), error.reason, error.permanent)))
                 continue
-            self._committed(job_id)
+            self._apply(JobOutcome(job_id, [commit.record], commit.created))
 
     # -- updates --------------------------------------------------------------------------
     def _on_update(self, update: UpdatedBatchJobInfo) -> None:
@@ -254,16 +265,56 @@ class Leader:
         if job_id in self.services.live:
             self._on_service_update(job_id, update)
             return
+        outcome = self._outcome_of(job_id, update)
+        if outcome is not None and (outcome.committed or outcome.failure is not None):
+            self._apply(outcome)
+            return
         try:
             record = worker.read_record(self.store, job_id)
         except NoSuchBlobError:
             record = None
         if record is not None and record.ran:
             failed = self._failed_in_chain(record, update) if update.exitStatus != 0 else None
-            self._committed(job_id, record, failed)
+            self._committed(record, failed)
             return
         reason, permanent = self._failure_reason(self.state.record(job_id), update)
         self._execute(self.state.handle(JobFailed(job_id, self.clock(), reason, permanent)))
+
+    def _outcome_of(self, job_id: str, update: UpdatedBatchJobInfo) -> JobOutcome | None:
+        """What the worker said it did: from the batch system, else from the store (then removed)."""
+        raw = update.outcome
+        if raw is None:
+            try:
+                raw = self.store.get("logs", OUTCOME_PREFIX + job_id)
+            except NoSuchBlobError:
+                return None  # killed before it could say: the records in the store tell
+            self.store.delete("logs", OUTCOME_PREFIX + job_id)
+        try:
+            outcome = JobOutcome.from_json(raw)
+        except RecordError as e:
+            logger.warning("Job %s: %s; reading its records instead", self.state.record(job_id), e)
+            return None
+        return outcome if outcome.issued == job_id else None
+
+    def _apply(self, outcome: JobOutcome) -> None:
+        """Turn a worker's outcome into the state's event: committed (maybe failed further on), or failed."""
+        failure = outcome.failure
+        latest = {record.job_id: record for record in outcome.created}
+        latest.update((record.job_id, record) for record in outcome.committed[1:])
+        known = self.state.nodes
+        if failure is not None:
+            self.errors[failure.job_id] = failure
+            failed_job = known[failure.job_id].record if failure.job_id in known else latest.get(failure.job_id)
+            self._report_failure(failed_job or failure.job_id, failure.reason, outcome.log_tail)
+        if not outcome.committed:
+            assert failure is not None
+            self._execute(self.state.handle(JobFailed(outcome.issued, self.clock(), failure.reason, failure.permanent)))
+            return
+        first, *later = outcome.committed
+        new = [payload.lighten(record) for record in latest.values() if record.job_id not in known]
+        chained = [payload.lighten(record) for record in later if record.job_id in known]
+        failed = (failure.job_id, failure.reason, failure.permanent) if failure is not None else None
+        self._commit(payload.lighten(first), new, chained, failed)
 
     def _on_service_update(self, job_id: str, update: UpdatedBatchJobInfo) -> None:
         admitted = self.services.finished(job_id)
@@ -276,16 +327,17 @@ class Leader:
         for queued in admitted:
             self._submit(queued)
 
-    def _committed(
-        self, job_id: str, record: JobDescription | None = None, failed: tuple[str, str, bool] | None = None
-    ) -> None:
-        record = record or worker.read_record(self.store, job_id)
+    def _committed(self, record: JobDescription, failed: tuple[str, str, bool] | None = None) -> None:
+        """A job committed and its worker said nothing more: its successors' records tell the rest."""
         new_records, chained = self._successor_records(record)
+        self._commit(payload.lighten(record), new_records, chained, failed)
+
+    def _commit(self, record: JobDescription, new_records: list[JobDescription], chained: list[JobDescription],
+                failed: tuple[str, str, bool] | None) -> None:
         for ran in [record, *new_records, *chained]:
             for level, text in ran.messages if ran.ran else []:
                 logger.log(level, "Job %s: %s", ran.display_name or ran.name, text)
         failed_id, reason, permanent = failed if failed is not None else (None, "", False)
-        payload.lighten(record)  # the state keeps records for the whole run (successors' are light already)
         event = JobCommitted(record, new_records, chained, failed_id, reason, self.clock(), permanent)
         self._execute(self.state.handle(event))
 
@@ -331,28 +383,36 @@ class Leader:
         return new, chained
 
     def _failure_reason(self, record: JobDescription, update: UpdatedBatchJobInfo) -> tuple[str, bool]:
-        """Why the job failed (its worker's error line, else the batch system's status); whether it is permanent."""
+        """Why a worker that said nothing failed (the batch system's status); whether it is permanent."""
+        reason = f"exit status {update.exitStatus}"
+        if update.exitReason is not None and update.exitReason.name != "FINISHED":
+            reason += f" ({update.exitReason.name})"
         try:
             log = self.store.get("logs", record.job_id).decode(errors="replace")
         except NoSuchBlobError:
             log = ""
-        error, permanent = "", False
-        for line in log.splitlines():
-            error, permanent = worker.parse_error_line(line) or (error, permanent)
-        reason = error or f"exit status {update.exitStatus}"
-        if update.exitReason is not None and update.exitReason.name != "FINISHED" and not error:
-            reason += f" ({update.exitReason.name})"
-        logger.warning("Job %s failed: %s", record, reason)
-        tail = [line for line in log.splitlines() if not line.startswith(worker.ERROR_MARKERS)][-LOG_TAIL_LINES:]
+        self._report_failure(record, reason, log)
+        return reason, False
+
+    def _report_failure(self, job: JobDescription | str, reason: str, log: str) -> None:
+        logger.warning("Job %s failed: %s", job, reason, extra=FAILURE_REPORT)
+        tail = log.splitlines()[-LOG_TAIL_LINES:]
         if tail:
-            logger.warning("Log of the failed job %s:\n%s", record, "\n".join("\t" + line for line in tail))
-        return reason, permanent
+            logger.warning("Log of the failed job %s:\n%s", job, "\n".join("\t" + line for line in tail),
+                           extra=JOB_LOG_REPORT)
+
+    def _drop_stale_outcomes(self) -> None:
+        """Outcomes left by workers of an earlier leader describe attempts that are over."""
+        for key in [key for key in self.store.keys("logs") if key.startswith(OUTCOME_PREFIX)]:
+            with contextlib.suppress(NoSuchBlobError):
+                self.store.delete("logs", key)
 
     def _gave_up(self, instruction: JobGaveUp) -> None:
         record = self.state.record(instruction.job_id)
         name = record.display_name or record.name
         logger.error("Job %s failed with no retries left: %s", record, instruction.reason)
-        self.result.failed.append(FailedJob(instruction.job_id, name, instruction.reason))
+        error = self.errors.get(instruction.job_id)
+        self.result.failed.append(FailedJob(instruction.job_id, name, instruction.reason, error))
         if self.stop_on_failure and not self.stopping:
             self.stopping = True
             self.services.stop(sorted(self.services.live))  # services would otherwise run forever

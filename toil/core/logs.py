@@ -159,9 +159,6 @@ class JobReporter:
     def job(self, record: JobDescription) -> contextlib.AbstractContextManager[None]:
         return _NO_CONTEXT
 
-    def note_failure(self, error_line: str) -> None:
-        """Record the failure line in the log when output is not captured (the leader reads it)."""
-
 
 _NO_CONTEXT = contextlib.nullcontext()
 NO_REPORTER = JobReporter()
@@ -210,12 +207,6 @@ class ActiveJobReporter(JobReporter):
                 return f.read(size)
         except OSError:
             return b""
-
-    def note_failure(self, error_line: str) -> None:
-        if self.capture:
-            return
-        with contextlib.suppress(OSError), open(self.log_path, "a") as f:
-            f.write(error_line + "\n")
 
 
 def worker_reporter(store: AbstractJobStore, log_path: str, job_id: str) -> JobReporter:

@@ -41,8 +41,13 @@ def read_body(store: AbstractJobStore, record: JobDescription) -> bytes:
 
 
 def lighten(record: JobDescription) -> JobDescription:
-    """Drop the inline body and value from a record the leader keeps (read again when needed)."""
-    record.body = record.result = ""
+    """Drop the inline body and value from a record the leader keeps (read again when needed).
+
+    A local job that has yet to run keeps its body: the leader runs it without reading it back.
+    """
+    if record.ran or not record.local:
+        record.body = ""
+    record.result = ""
     return record
 
 

@@ -13,7 +13,7 @@ import logging
 import os
 import sys
 import traceback
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from toil.core import deferred, logs, payload, plugins, serialize
@@ -22,14 +22,14 @@ from toil.core.filestore import FileStore, ScratchSlot
 from toil.core.graph import collect_new_jobs, write_new_jobs
 from toil.core.job import Job, PermanentJobFailure
 from toil.core.jobstore import AbstractJobStore, JobStoreError, Namespace
+from toil.core.outcome import OUTCOME_PREFIX, AttemptMeter, JobError, JobOutcome
 from toil.core.settings import WorkflowSettings, load_settings
 
 logger = logging.getLogger(__name__)
 
-ERROR_MARKER = "TOIL_JOB_ERROR: "
-PERMANENT_MARKER = "TOIL_JOB_ERROR (permanent): "  # the job raised PermanentJobFailure: no retry
-ERROR_MARKERS = (ERROR_MARKER, PERMANENT_MARKER)
 LOG_TAIL_BYTES = 64000  # Toil's default --maxLogFileSize (62.5 KiB)
+OUTCOME_LOG_LINES = 40  # lines of a failed job's log that travel in its outcome
+OUTCOME_LOG_BYTES = 16 * 1024
 
 _workflows: dict[str, tuple[AbstractJobStore, WorkflowSettings]] = {}
 
@@ -56,35 +56,26 @@ def read_record(store: AbstractJobStore, job_id: str) -> JobDescription:
 
 
 @dataclass
-class Outcome:
-    committed: list[str] = field(default_factory=list)
-    failed: str | None = None
-    error: str = ""
-    permanent: bool = False  # the failure was a PermanentJobFailure
+class Commit:
+    """A job's commit: its record as committed and the records of the jobs it created."""
 
-    @property
-    def error_line(self) -> str:
-        """The line of the job's log that tells the leader why it failed (read by parse_error_line)."""
-        return f"{PERMANENT_MARKER if self.permanent else ERROR_MARKER}{self.error}"
+    record: JobDescription
+    created: list[JobDescription] = field(default_factory=list)
 
 
-def parse_error_line(line: str) -> tuple[str, bool] | None:
-    """The error and whether it is permanent, from an Outcome.error_line; None for any other line."""
-    for marker in ERROR_MARKERS:
-        if line.startswith(marker):
-            return line[len(marker):], marker == PERMANENT_MARKER
-    return None
+def run_job(store: AbstractJobStore, settings: WorkflowSettings, record: JobDescription) -> Commit:
+    """Run one job and commit it; on any exception nothing of the attempt is kept.
 
-
-def run_job(store: AbstractJobStore, settings: WorkflowSettings, record: JobDescription) -> None:
-    """Run one job and commit it; on any exception nothing of the attempt is kept."""
+    The caller's record (the leader's own, for a local job) is left as it was: the commit
+    works on a copy and returns it.
+    """
+    record = dataclasses.replace(record)  # its fields are replaced below, never mutated in place
     job: Job = serialize.loads(payload.read_body(store, record), serialize.ResultReader(_result_reader(store)))
     root = temp_root(settings)
     file_store = FileStore(store, record.job_id, root, disk=record.requirements.disk, job_name=record.name,
                            caching=settings.caching, scratch=_scratch_slot(root))
     created: list[str] = []  # jobs this attempt wrote; dropped again if it does not commit
     committed = False
-    before = dataclasses.replace(record)  # the fields below are replaced, never mutated in place
     try:
         if record.kind == "service":
             from toil.core.services import run_service
@@ -94,19 +85,8 @@ def run_job(store: AbstractJobStore, settings: WorkflowSettings, record: JobDesc
             value = job._run_body(file_store)
         new = collect_new_jobs(job.getSuccessors(), parent=job)
         created = [new_job._toil_id for new_job in new.jobs]
-        write_new_jobs(store, new, settings.defaults, known=lambda job_id: store.has("jobs", job_id))
-        result, _ = serialize.dumps(value)
-        payload.keep_result(store, record, result)
-        record.phases = [
-            record.phases[0] + [child._toil_id for child in job._toil_children],
-            record.phases[1] + [follow_on._toil_id for follow_on in job._toil_follow_ons],
-            *record.phases[2:],
-        ]
-        record.services = _merge_tiers(record.services, [[h._toil_id for h in t] for t in job._toil_services])
-        record.ran = True
-        record.files_to_delete = file_store.to_delete
-        file_store.check_disk()  # warns, through messages, of disk used beyond the request
-        record.messages = file_store.messages
+        new_records = write_new_jobs(store, new, settings.defaults, known=lambda job_id: store.has("jobs", job_id))
+        _fill_commit(store, record, job, value, file_store)
         store.commit_record(record.job_id, record.to_json())  # the commit
         committed = True
         file_store.committed()  # caches the files it wrote
@@ -117,13 +97,29 @@ def run_job(store: AbstractJobStore, settings: WorkflowSettings, record: JobDesc
             with contextlib.suppress(Exception):
                 store.delete_file(file_id)
         _drop_uncommitted(store, created)
-        # The caller's record (the leader's own, for a local job) must not claim a commit that failed.
-        vars(record).update(vars(before))
         raise
     finally:
         file_store.run_deferred()  # whether the job succeeded or failed
         file_store.cleanup()
     apply_deletions(store, record)
+    return Commit(record, new_records)
+
+
+def _fill_commit(store: AbstractJobStore, record: JobDescription, job: Job, value: object, file_store: FileStore,
+                 ) -> None:
+    """Write into record what its commit says: return value, final successors, files to delete, messages."""
+    result, _ = serialize.dumps(value)
+    payload.keep_result(store, record, result)
+    record.phases = [
+        record.phases[0] + [child._toil_id for child in job._toil_children],
+        record.phases[1] + [follow_on._toil_id for follow_on in job._toil_follow_ons],
+        *record.phases[2:],
+    ]
+    record.services = _merge_tiers(record.services, [[h._toil_id for h in t] for t in job._toil_services])
+    record.ran = True
+    record.files_to_delete = file_store.to_delete
+    file_store.check_disk()  # warns, through messages, of disk used beyond the request
+    record.messages = file_store.messages
 
 
 def _drop_uncommitted(store: AbstractJobStore, job_ids: list[str]) -> None:
@@ -162,20 +158,28 @@ def apply_deletions(store: AbstractJobStore, record: JobDescription) -> None:
 
 
 def chain_candidate(
-    store: AbstractJobStore, settings: WorkflowSettings, record: JobDescription
+    store: AbstractJobStore, settings: WorkflowSettings, record: JobDescription,
+    created: Sequence[JobDescription] = (),
 ) -> JobDescription | None:
     """The sole successor of a committed job, when it may run in this same worker."""
-    successor = chained_successor(store, settings, record)
+    successor = chained_successor(store, settings, record, created)
     return None if successor is None or successor.ran else successor
 
 
 def chained_successor(
-    store: AbstractJobStore, settings: WorkflowSettings, record: JobDescription
+    store: AbstractJobStore, settings: WorkflowSettings, record: JobDescription,
+    created: Sequence[JobDescription] = (),
 ) -> JobDescription | None:
-    """The sole successor a worker chains into after record (whether or not it ran yet)."""
+    """The sole successor a worker chains into after record (whether or not it ran yet).
+
+    A successor this worker has just created is taken from ``created`` rather than read again.
+    """
     if settings.disable_chaining or len(record.successors) != 1 or record.services:
         return None
-    successor = read_record(store, record.successors[0])
+    successor_id = record.successors[0]
+    successor = next((new for new in reversed(created) if new.job_id == successor_id), None)
+    if successor is None:
+        successor = read_record(store, successor_id)
     if (
         successor.predecessors != 1
         or successor.local
@@ -189,26 +193,28 @@ def chained_successor(
 
 def run_chain(
     store: AbstractJobStore, settings: WorkflowSettings, job_id: str, reporter: logs.JobReporter = logs.NO_REPORTER
-) -> Outcome:
+) -> JobOutcome:
     """Run a job and then, while allowed, its sole successor; stop at the first failure."""
-    outcome = Outcome()
+    outcome = JobOutcome(job_id)
     record: JobDescription | None = read_record(store, job_id)
     if record is not None and record.ran:
-        return outcome  # committed before (a re-issue after a lost update): nothing to do
+        outcome.committed.append(record)  # committed before (a re-issue after a lost update): nothing to do
+        return outcome
     while record is not None:
         logger.debug("Running job %s", record)
+        meter = AttemptMeter(record.job_id)
         try:
             with reporter.job(record):  # --stats / --writeLogs (toil.core.logs); a no-op when off
-                run_job(store, settings, record)
+                commit = run_job(store, settings, record)
         except BaseException as e:  # noqa: BLE001 - a job may raise anything, SystemExit included
             traceback.print_exc()
-            outcome.failed = record.job_id
-            outcome.error = f"{type(e).__name__}: {e}"
-            outcome.permanent = isinstance(e, PermanentJobFailure)
-            print(outcome.error_line, file=sys.stderr, flush=True)
+            outcome.failure = JobError.of(record.job_id, e, isinstance(e, PermanentJobFailure))
+            outcome.attempts.append(meter.finish(ok=False))
             return outcome
-        outcome.committed.append(record.job_id)
-        record = chain_candidate(store, settings, record)
+        outcome.attempts.append(meter.finish(ok=True))
+        outcome.committed.append(commit.record)
+        outcome.created.extend(commit.created)
+        record = chain_candidate(store, settings, commit.record, outcome.created)
     return outcome
 
 
@@ -274,13 +280,45 @@ def main(argv: list[str]) -> int:
         with _output_to(log_path, settings.log_level, reporter.capture):
             deferred.run_orphans(root)  # deferred functions of workers that were killed
             outcome = run_chain(store, settings, job_id, reporter)
-        if outcome.failed is not None:
-            reporter.note_failure(outcome.error_line)
-            keep_failure_log(store, outcome.failed, log_path, reporter.max_log_file_size)
+        if outcome.failure is not None:
+            keep_failure_log(store, outcome.failure.job_id, log_path, reporter.max_log_file_size)
+            outcome.log_tail = log_tail(log_path)
+        deliver(store, outcome)
         if not _warm_runner:
             with contextlib.suppress(OSError):
                 os.unlink(log_path)
-    return 0 if outcome.failed is None else 1
+    return 0 if outcome.ok else 1
+
+
+def log_tail(log_path: str, lines: int = OUTCOME_LOG_LINES, limit: int = OUTCOME_LOG_BYTES) -> str:
+    """The last lines of a log (at most limit bytes of it)."""
+    try:
+        with open(log_path, "rb") as f:
+            f.seek(0, os.SEEK_END)
+            f.seek(max(0, f.tell() - limit))
+            text = f.read().decode(errors="replace")
+    except OSError:
+        return ""
+    return "\n".join(text.splitlines()[-lines:])
+
+
+def deliver(store: AbstractJobStore, outcome: JobOutcome) -> None:
+    """Hand the outcome to the batch system that hears from this worker, else leave it in the store."""
+    data = outcome.to_json()
+    if _outcome_sink is not None:
+        _outcome_sink(data)
+        return
+    with contextlib.suppress(Exception):  # the records in the store still say what committed
+        store.put("logs", OUTCOME_PREFIX + outcome.issued, data)
+
+
+_outcome_sink: Callable[[bytes], None] | None = None
+
+
+def send_outcomes_to(sink: Callable[[bytes], None] | None) -> None:
+    """Give this process's outcomes to sink (a batch system's channel to the leader) instead of the store."""
+    global _outcome_sink
+    _outcome_sink = sink
 
 
 _warm_runner = False

@@ -83,8 +83,8 @@ class _NoJobLogs(logging.Filter):
     """Keep tracebacks (failed jobs' log dumps, local jobs' exceptions) out of the log unless debugging."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if str(record.msg).startswith("Log of the failed job"):
-            return False
+        if getattr(record, "toil_report", "") == "job_log":
+            return False  # the leader's dump of a failed job's log
         record.exc_info = None
         record.exc_text = None
         return True

@@ -152,8 +152,9 @@ def error_exit_code(error: BaseException) -> int:
     if isinstance(error, Unsupported) or type(error).__name__ == "UnsupportedRequirement":
         return UNSUPPORTED_EXIT
     if isinstance(error, errors.FailedJobsException):
-        reasons = [str(getattr(job, "reason", "")) for job in error.failed_jobs]
-        if reasons and all(r.startswith(("Unsupported:", "UnsupportedRequirement:")) for r in reasons):
+        raised = [getattr(job, "error", None) for job in error.failed_jobs]
+        if raised and all(e is not None and (e.raised(Unsupported) or e.raised_named("UnsupportedRequirement"))
+                          for e in raised):
             return UNSUPPORTED_EXIT
     return 1
 

@@ -21,7 +21,7 @@ import pytest
 from tests.integration.wdl.align.simulate import Truth, simulate
 from tests.integration.wdl.runner import outputs_of, run_wdl
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(1500)]  # a first run may install bwa and samtools
 
 PIPELINE = Path(__file__).parent / "align" / "align.wdl"
 SAMPLES = ["s1", "s2", "s3"]
@@ -40,7 +40,7 @@ def install_missing_tools() -> None:
     environment = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     for command in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", *missing]):
         try:
-            done = subprocess.run(command, env=environment, capture_output=True, text=True, timeout=900, check=False)
+            done = subprocess.run(command, env=environment, capture_output=True, text=True, timeout=600, check=False)
         except (OSError, subprocess.TimeoutExpired) as e:
             pytest.fail(f"could not install {', '.join(missing)}: {' '.join(command)}: {e}")
         if done.returncode != 0:

@@ -222,7 +222,8 @@ class TestWarmRunners(BatchSystemHarness):
     """In-process jobs run one after another in reused runners that are put back between jobs."""
 
     def runners(self, tmp_path: Path, reuse: bool) -> SingleMachineBatchSystem:
-        commands = {**HELPERS, "_disturb": "tests.unit.batch.inprocess_helper:disturb"}
+        commands = {**HELPERS, "_disturb": "tests.unit.batch.inprocess_helper:disturb",
+                    "_report": "tests.unit.batch.inprocess_helper:report"}
         system = SingleMachineBatchSystem(settings(tmp_path, 1, 4 * GIB), in_process_commands=commands,
                                           reuse_workers=reuse)
         self._systems.append(system)
@@ -257,6 +258,19 @@ class TestWarmRunners(BatchSystemHarness):
         system = self.runners(tmp_path, reuse=True)
         seen = self.run_in_turn(system, tmp_path, [0, 0, 0], extra="timer")
         assert len({pid for pid, _, _ in seen}) == 1, "a cancelled Timer still ending cost a fresh runner"
+
+    def test_a_workers_outcome_comes_back_with_its_exit(self, tmp_path: Path) -> None:
+        """What a warm runner's worker says it did reaches the leader with the update: no store involved."""
+        from toil.core.outcome import JobOutcome
+
+        system = self.runners(tmp_path, reuse=True)
+        for name, code in [("first", 0), ("second", 0), ("failed", 1)]:
+            batch_id = system.issueBatchJob(spec(f"_report {name} {code}", cores=1))
+            update = self.collect(system, 1)[batch_id]
+            assert update.exitStatus == code and update.outcome is not None
+            assert JobOutcome.from_json(update.outcome).issued == name
+        batch_id = system.issueBatchJob(spec("_noop", cores=1))
+        assert self.collect(system, 1)[batch_id].outcome is None, "an outcome outlived its job"
 
     def test_without_reuse_every_job_gets_a_fresh_process(self, tmp_path: Path) -> None:
         system = self.runners(tmp_path, reuse=False)
