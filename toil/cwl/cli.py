@@ -11,6 +11,7 @@ import tempfile
 from typing import Any
 
 from toil.core.options import add_toil_options
+from toil.extras import require
 from toil.version import version as toil_version
 
 logger = logging.getLogger("toil-cwl-runner")
@@ -125,6 +126,7 @@ def main(argv: list[str] | None = None) -> int:
     if not options.process:
         parser.print_usage(sys.stderr)
         return fail("a CWL document is required")
+    require(PROG, "cwl")
     from toil.cwl.run import run_workflow
 
     _setup_logging(options)

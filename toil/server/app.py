@@ -73,7 +73,8 @@ def create_app(config: ServerConfig, store: StateStore, runner: Runner) -> Flask
     _UploadRequest.spool_dir = str(spool)
     app.request_class = _UploadRequest
     app.config.update(MAX_CONTENT_LENGTH=config.max_body_size, MAX_FORM_MEMORY_SIZE=config.max_body_size,
-                      MAX_FORM_PARTS=10000, JSON_SORT_KEYS=False)
+                      MAX_FORM_PARTS=10000)
+    app.json.sort_keys = False  # type: ignore[attr-defined]  # Flask's DefaultJSONProvider; answers in our order
 
     @app.before_request
     def authenticate() -> Response | None:

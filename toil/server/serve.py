@@ -102,7 +102,9 @@ def serve(options: argparse.Namespace) -> int:
     if options.host not in ("127.0.0.1", "localhost", "::1") and config.auth_token is None:
         print(f"toil server: warning: listening on {options.host} without --auth-token-file: anyone who can reach "
               "this port can run workflows here", file=sys.stderr, flush=True)
-    port = server.effective_port
+    # One address: its port (the one the system chose for --port 0). A host name that resolves to
+    # several addresses gets a server of several sockets, which has no single effective_port.
+    port = getattr(server, "effective_port", options.port)
     print(f"toil server: serving WES 1.1 at http://{options.host}:{port}/ga4gh/wes/v1 "
           f"({runner.name} runner, work directory {config.work_dir})", file=sys.stderr, flush=True)
     try:

@@ -38,14 +38,14 @@ _session: Any = None
 def _drop_connections_in_child() -> None:
     """Keep the clients a forked child inherits, but none of its parent's open connections.
 
-    Closing the inherited sockets only drops the child's references; the parent's
-    connections stay open. A client whose pool cannot be reached is dropped instead.
+    ``close()`` (public botocore API) drops the client's connection pools; the next request
+    opens a connection of the child's own. Closing the inherited sockets only drops the
+    child's references: the parent's connections stay open. A client that cannot be closed
+    is dropped instead.
     """
     for region, found in list(_clients.items()):
         try:
-            found._endpoint.http_session._manager.clear()
-            for manager in found._endpoint.http_session._proxy_managers.values():
-                manager.clear()
+            found.close()
         except Exception:
             del _clients[region]
 
