@@ -10,7 +10,6 @@ sees one error line.
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import json
 import logging
@@ -38,17 +37,10 @@ logger = logging.getLogger(__name__)
 
 LEADER_KEY = "leader"
 KILL_KEY = "kill"
-DEFAULT_KILL_POLLING_INTERVAL = 5.0
 
 
 class WorkflowKilledError(ToilError):
     """The leader was told to stop (toil kill, or SIGTERM)."""
-
-
-def add_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--kill_polling_interval", "--killPollingInterval", dest="kill_polling_interval",
-                        type=float, default=DEFAULT_KILL_POLLING_INTERVAL, metavar="SECONDS",
-                        help="How often the leader looks for the kill flag set by toil kill (default 5).")
 
 
 @dataclass(frozen=True)
@@ -209,9 +201,8 @@ def leader_session(config: Config, store: AbstractJobStore, settings: WorkflowSe
         with lock:
             logs.write_log_files(store, log_options, written)
 
-    interval = float(config.options.__dict__.get("kill_polling_interval") or DEFAULT_KILL_POLLING_INTERVAL)
     try:
-        with leader_presence(store, interval, tick=write_logs if log_options.write_logs else None):
+        with leader_presence(store, config.kill_polling_interval, tick=write_logs if log_options.write_logs else None):
             yield
     finally:
         settings.environment = saved_environment

@@ -15,7 +15,7 @@ import tempfile
 from dataclasses import dataclass, field
 from typing import Any
 
-from toil.core import control, logs, plugins
+from toil.core import logs, plugins
 from toil.core.requirements import (
     RequirementError,
     Requirements,
@@ -27,6 +27,7 @@ from toil.core.requirements import (
 
 CLEAN_CHOICES = ("always", "onError", "never", "onSuccess")
 LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG", "OFF")
+DEFAULT_KILL_POLLING_INTERVAL = 5.0
 
 
 def _size(text: str) -> int:
@@ -185,7 +186,9 @@ def _add_resources(parser: argparse.ArgumentParser) -> None:
 def _add_reporting(parser: argparse.ArgumentParser) -> None:
     """Log management (toil.core.logs) and toil kill's polling (toil.core.control)."""
     logs.add_log_options(parser)
-    control.add_options(parser)
+    parser.add_argument("--kill_polling_interval", "--killPollingInterval", dest="kill_polling_interval",
+                        type=float, default=DEFAULT_KILL_POLLING_INTERVAL, metavar="SECONDS",
+                        help="How often the leader looks for the kill flag set by toil kill (default 5).")
 
 
 def add_toil_options(parser: Any, jobstore_as_flag: bool = False) -> None:
@@ -236,6 +239,8 @@ class Config:
     stop_on_failure: bool = False
     deadlock_wait: float = 60.0
     deadlock_check_interval: float = 30.0
+    #: how often the leader looks for toil kill's flag (toil.core.control)
+    kill_polling_interval: float = DEFAULT_KILL_POLLING_INTERVAL
     disable_chaining: bool = False
     caching: bool = False
     stats: bool = False
@@ -274,6 +279,7 @@ class Config:
             stop_on_failure=bool(get("stopOnFailure", False)),
             deadlock_wait=float(get("deadlockWait", 60.0)),
             deadlock_check_interval=float(get("deadlockCheckInterval", 30.0)),
+            kill_polling_interval=float(get("kill_polling_interval") or DEFAULT_KILL_POLLING_INTERVAL),
             disable_chaining=bool(get("disableChaining", False)),
             caching=bool(get("caching", False)),
             stats=stats,

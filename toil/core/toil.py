@@ -11,7 +11,7 @@ import uuid
 from types import TracebackType
 from typing import Any
 
-from toil.core import check, control, deferred, errors, payload, plugins, serialize
+from toil.core import check, console, control, deferred, errors, payload, plugins, serialize
 from toil.core.batchsystem import AbstractBatchSystem, BatchJobSpec, BatchSystemSettings
 from toil.core.filestore import FileID
 from toil.core.graph import collect_new_jobs, requirements_for, write_new_jobs
@@ -47,7 +47,7 @@ class Toil:
             self.config = Config.from_options(options)
         except ValueError as e:
             raise errors.ToilConfigError(str(e)) from None
-        errors.install_excepthook(debug=self.config.log_level == "DEBUG")
+        console.install_excepthook(debug=self.config.log_level == "DEBUG")
         self._store: AbstractJobStore | None = None
         self._locator = ""
         self._batch: AbstractBatchSystem | None = None
@@ -55,7 +55,7 @@ class Toil:
 
     # -- context ----------------------------------------------------------------------------
     def __enter__(self) -> Toil:
-        errors.configure_logging(self.config.log_level, self.config.log_file)
+        console.configure_logging(self.config.log_level, self.config.log_file)
         try:
             self._locator = canonical_locator(self.config.job_store)
             store = plugins.open_job_store(self._locator)

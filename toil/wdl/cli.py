@@ -14,7 +14,7 @@ from typing import Any
 
 import WDL
 
-from toil.core import errors
+from toil.core import console, errors
 from toil.core.containers import ContainerError, describe, images_used, working_engine
 from toil.core.options import add_toil_options
 from toil.core.toil import Toil
@@ -23,7 +23,8 @@ from toil.wdl import values
 from toil.wdl.calls import WorkflowJob
 from toil.wdl.checks import check_no_compound_to_string
 from toil.wdl.container import DEFAULT_IMAGE, prepare_images, resolve_option
-from toil.wdl.files import Exporter, URLExporter, file_uri, is_url
+from toil.wdl.export import Exporter, URLExporter
+from toil.wdl.files import file_uri, is_url
 from toil.wdl.inputs import bind_inputs, import_inputs, read_inputs, target_of
 from toil.wdl.load import WdlError, cache_document, find_documents, lint_errors, load_document
 from toil.wdl.load import bundle_bytes as make_bundle
@@ -33,7 +34,7 @@ from toil.wdl.translate import Where
 
 logger = logging.getLogger(__name__)
 PROG = "toil-wdl-runner"
-HANDLED: tuple[type[BaseException], ...] = (WdlError, *errors.USER_ERRORS, WDL.Error.RuntimeError, OSError)
+HANDLED: tuple[type[BaseException], ...] = (WdlError, *console.USER_ERRORS, WDL.Error.RuntimeError, OSError)
 
 
 def build_parser() -> argparse.ArgumentParser:
