@@ -111,9 +111,6 @@ class AbstractBatchSystem(abc.ABC):
     def supportsWorkerCleanup(self) -> bool:
         return False
 
-    def wake(self) -> None:
-        """Make a getUpdatedBatchJob that is waiting return early (used by the leader)."""
-
 
 def _environ_value(name: str) -> str:
     import os

@@ -16,6 +16,7 @@ from toil.core.description import RecordError
 from toil.core.errors import ToilError
 from toil.core.job import JobException
 from toil.core.jobstore import JobStoreError
+from toil.core.optiontypes import level_number
 from toil.core.requirements import RequirementError
 
 LOG_FORMAT = "[%(asctime)s] [%(threadName)s] [%(levelname).1s] [%(name)s] %(message)s"
@@ -49,8 +50,7 @@ def install_excepthook(debug: bool) -> None:
 def configure_logging(level: str, log_file: str | None = None) -> None:
     """Set the leader's log level and handlers (stderr, and the --logFile if any)."""
     root = logging.getLogger()
-    numeric = logging.CRITICAL + 10 if level == "OFF" else getattr(logging, level, logging.INFO)
-    root.setLevel(numeric)
+    root.setLevel(level_number(level))
     formatter = logging.Formatter(LOG_FORMAT)
     if not any(getattr(h, "_toil", False) for h in root.handlers):
         handler = logging.StreamHandler(sys.stderr)

@@ -154,9 +154,6 @@ class Job:
     def jobStoreID(self) -> str:
         return self._toil_id
 
-    def _requirement(self, name: str) -> Any:
-        return self._toil_raw_requirements.get(name)
-
     def _set_requirement(self, name: str, value: Any) -> None:
         previous = dict(self._toil_raw_requirements)
         if value is None:

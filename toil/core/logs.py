@@ -23,10 +23,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from toil.core import stats
+from toil.core import optiontypes, stats
 from toil.core.description import JobDescription
 from toil.core.jobstore import AbstractJobStore, NoSuchBlobError
-from toil.core.requirements import RequirementError, human2bytes, parse_bool
+from toil.core.optiontypes import boolean, log_size
 
 logger = logging.getLogger(__name__)
 
@@ -43,22 +43,6 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 # -- options --------------------------------------------------------------------------------
-def _log_size(text: str) -> int:
-    negative = text.strip().startswith("-")
-    try:
-        size = human2bytes(text.strip().lstrip("-"))
-    except RequirementError as e:
-        raise argparse.ArgumentTypeError(str(e)) from None
-    return -size if negative else size
-
-
-def _bool(text: str) -> bool:
-    try:
-        return parse_bool(text)
-    except RequirementError as e:
-        raise argparse.ArgumentTypeError(str(e)) from None
-
-
 def add_log_options(parser: argparse.ArgumentParser) -> None:
     """Add Toil's log-management options (--writeLogs, --realTimeLogging, ...)."""
     group = parser.add_argument_group("Log management")
@@ -66,15 +50,15 @@ def add_log_options(parser: argparse.ArgumentParser) -> None:
                        help="Write every job's log into its own file in DIR (default: the current directory).")
     group.add_argument("--writeLogsGzip", nargs="?", const=".", default=None, metavar="DIR",
                        help="Like --writeLogs, with the files gzipped.")
-    group.add_argument("--writeLogsFromAllJobs", nargs="?", const=True, default=False, type=_bool, metavar="BOOL",
+    group.add_argument("--writeLogsFromAllJobs", nargs="?", const=True, default=False, type=boolean, metavar="BOOL",
                        help="Accepted for compatibility: --writeLogs already writes the logs of all jobs.")
-    group.add_argument("--maxLogFileSize", type=_log_size, default=DEFAULT_MAX_LOG_FILE_SIZE, metavar="BYTES",
+    group.add_argument("--maxLogFileSize", type=log_size, default=DEFAULT_MAX_LOG_FILE_SIZE, metavar="BYTES",
                        help="Keep at most the last BYTES of a job's log (0: no limit; negative: keep the first "
                             "BYTES). Default 62.5Ki.")
-    group.add_argument("--realTimeLogging", nargs="?", const=True, default=False, type=_bool, metavar="BOOL",
+    group.add_argument("--realTimeLogging", nargs="?", const=True, default=False, type=boolean, metavar="BOOL",
                        help="Stream RealtimeLogger messages from running jobs to the leader's log.")
     group.add_argument("--noStdOutErr", "--disableWorkerOutputCapture", dest="noStdOutErr", nargs="?", const=True,
-                       default=False, type=_bool, metavar="BOOL",
+                       default=False, type=boolean, metavar="BOOL",
                        help="Leave jobs' standard output and error alone instead of capturing them into their logs.")
 
 
@@ -338,7 +322,7 @@ def realtime_logger() -> logging.Logger:
             rt.addHandler(handler)
             _rt_state["handler"] = handler
             level = os.environ.get(RT_LEVEL_ENV, "INFO").upper()
-            rt.setLevel(logging.CRITICAL + 10 if level == "OFF" else getattr(logging, level, logging.INFO))
+            rt.setLevel(optiontypes.level_number(level))
     return rt
 
 

@@ -8,7 +8,6 @@ backend's fields.
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import sys
 import tempfile
@@ -16,73 +15,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from toil.core import logs, plugins
-from toil.core.requirements import (
-    RequirementError,
-    Requirements,
-    human2bytes,
-    parse_accelerator,
-    parse_bool,
-    parse_cores,
-)
+from toil.core.optiontypes import boolean, cores, count, duration, env_pair, log_level, size
+from toil.core.requirements import RequirementError, Requirements, human2bytes, parse_accelerator, parse_bool
+from toil.core.services import DEFAULT_DEADLOCK_CHECK_INTERVAL, DEFAULT_DEADLOCK_WAIT
 
 CLEAN_CHOICES = ("always", "onError", "never", "onSuccess")
-LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG", "OFF")
 DEFAULT_KILL_POLLING_INTERVAL = 5.0
-
-
-def _size(text: str) -> int:
-    try:
-        return human2bytes(text)
-    except RequirementError as e:
-        raise argparse.ArgumentTypeError(str(e)) from None
-
-
-def _cores(text: str) -> float:
-    try:
-        return parse_cores(text)
-    except RequirementError as e:
-        raise argparse.ArgumentTypeError(str(e)) from None
-
-
-def _boolean(text: str) -> bool:
-    try:
-        return parse_bool(text)
-    except RequirementError as e:
-        raise argparse.ArgumentTypeError(str(e)) from None
-
-
-def _log_level(text: str) -> str:
-    level = text.upper()
-    if level not in LOG_LEVELS:
-        raise argparse.ArgumentTypeError(f"invalid log level '{text}' (choose from {', '.join(LOG_LEVELS)})")
-    return level
-
-
-def _env_pair(text: str) -> tuple[str, str | None]:
-    name, sep, value = text.partition("=")
-    if not name:
-        raise argparse.ArgumentTypeError(f"--setEnv wants NAME=VALUE or NAME, got '{text}'")
-    return name, (value if sep else None)
-
-
-def _duration(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a number of seconds") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a positive number of seconds")
-    return value
-
-
-def _count(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"'{text}' is negative")
-    return value
 
 
 #: Boolean options that take an optional value (see _flag and _give_flags_their_values).
@@ -92,7 +30,7 @@ _FLAGS: set[str] = set()
 def _flag(group: Any, *names: str, help: str) -> None:
     """A boolean option used as ``--x``, ``--x true`` or ``--x=false`` (Toil's spellings)."""
     _FLAGS.update(names)
-    group.add_argument(*names, nargs="?", const=True, default=False, type=_boolean, metavar="BOOL", help=help)
+    group.add_argument(*names, nargs="?", const=True, default=False, type=boolean, metavar="BOOL", help=help)
 
 
 def _is_boolean_word(word: str) -> bool:
@@ -139,7 +77,7 @@ def _add_logging(parser: argparse.ArgumentParser) -> None:
         # The first action of a dest sets its default: INFO, like --logLevel's.
         group.add_argument(f"--log{level}", dest="logLevel", action="store_const", const=level.upper(),
                            default="INFO", help=f"Same as --logLevel={level.upper()}.")
-    group.add_argument("--logLevel", type=_log_level, default="INFO", help="Log level of the leader (default INFO).")
+    group.add_argument("--logLevel", type=log_level, default="INFO", help="Log level of the leader (default INFO).")
     group.add_argument("--logFile", default=None, help="Also write the leader's log to this file.")
 
 
@@ -152,34 +90,34 @@ def _add_core(parser: argparse.ArgumentParser) -> None:
     _flag(group, "--stats", help="Keep statistics in the job store (implies --clean=never).")
     group.add_argument("--batchSystem", default="single_machine",
                        help=f"Where jobs run: {', '.join(plugins.batch_system_names())} (default single_machine).")
-    group.add_argument("--retryCount", type=_count, default=1, help="How many times to retry a failed job (default 1).")
-    group.add_argument("--maxJobDuration", type=_duration, default=None,
+    group.add_argument("--retryCount", type=count, default=1, help="How many times to retry a failed job (default 1).")
+    group.add_argument("--maxJobDuration", type=duration, default=None,
                        help="Kill a job that runs longer than this many seconds (and retry it).")
     _flag(group, "--disableChaining", help="Never run a job's sole successor in the same worker.")
     _flag(group, "--caching", help="Share files read by the jobs of a machine in a cache (default false).")
-    group.add_argument("--maxServiceJobs", type=_count, default=sys.maxsize,
+    group.add_argument("--maxServiceJobs", type=count, default=sys.maxsize,
                        help="How many services may run at once (default: no limit).")
-    group.add_argument("--deadlockWait", type=_duration, default=60.0,
+    group.add_argument("--deadlockWait", type=duration, default=DEFAULT_DEADLOCK_WAIT,
                        help="Seconds only services may run, with other jobs waiting, before the workflow "
-                            "stops with a deadlock (default 60).")
-    group.add_argument("--deadlockCheckInterval", type=_duration, default=30.0,
-                       help="Seconds between checks for a deadlock (default 30).")
-    group.add_argument("--setEnv", "-e", dest="environment", action="append", type=_env_pair, default=[],
+                            "stops with a deadlock (default %(default)g).")
+    group.add_argument("--deadlockCheckInterval", type=duration, default=DEFAULT_DEADLOCK_CHECK_INTERVAL,
+                       help="Seconds between checks for a deadlock (default %(default)g).")
+    group.add_argument("--setEnv", "-e", dest="environment", action="append", type=env_pair, default=[],
                        metavar="NAME=VALUE", help="Set an environment variable for every job.")
 
 
 def _add_resources(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("Resources")
-    group.add_argument("--maxCores", type=_cores, default=None, help="Cores used at once by all jobs.")
-    group.add_argument("--maxMemory", type=_size, default=None, help="Memory used at once by all jobs.")
-    group.add_argument("--maxDisk", type=_size, default=None, help="Disk used at once by all jobs.")
-    group.add_argument("--defaultCores", type=_cores, default=1.0, help="Cores of a job that names none (1).")
-    group.add_argument("--defaultMemory", type=_size, default=human2bytes("2Gi"), help="Memory of a job (2Gi).")
-    group.add_argument("--defaultDisk", type=_size, default=human2bytes("2Gi"), help="Disk of a job (2Gi).")
+    group.add_argument("--maxCores", type=cores, default=None, help="Cores used at once by all jobs.")
+    group.add_argument("--maxMemory", type=size, default=None, help="Memory used at once by all jobs.")
+    group.add_argument("--maxDisk", type=size, default=None, help="Disk used at once by all jobs.")
+    group.add_argument("--defaultCores", type=cores, default=1.0, help="Cores of a job that names none (1).")
+    group.add_argument("--defaultMemory", type=size, default=human2bytes("2Gi"), help="Memory of a job (2Gi).")
+    group.add_argument("--defaultDisk", type=size, default=human2bytes("2Gi"), help="Disk of a job (2Gi).")
     group.add_argument("--defaultAccelerators", type=parse_accelerator, action="append", default=[],
                        help="Accelerators of a job that names none.")
     group.add_argument("--defaultPreemptible", "--defaultPreemptable", dest="defaultPreemptible", nargs="?",
-                       const=True, default=False, type=_boolean, metavar="BOOL",
+                       const=True, default=False, type=boolean, metavar="BOOL",
                        help="Whether jobs may run on preemptible nodes by default.")
 
 
@@ -237,8 +175,8 @@ class Config:
     max_service_jobs: int = sys.maxsize
     #: start no new job once one has failed for good (a front-end's choice, e.g. CWL's --on-error stop)
     stop_on_failure: bool = False
-    deadlock_wait: float = 60.0
-    deadlock_check_interval: float = 30.0
+    deadlock_wait: float = DEFAULT_DEADLOCK_WAIT
+    deadlock_check_interval: float = DEFAULT_DEADLOCK_CHECK_INTERVAL
     #: how often the leader looks for toil kill's flag (toil.core.control)
     kill_polling_interval: float = DEFAULT_KILL_POLLING_INTERVAL
     disable_chaining: bool = False
@@ -277,8 +215,8 @@ class Config:
             max_job_duration=get("maxJobDuration"),
             max_service_jobs=int(get("maxServiceJobs", sys.maxsize)),
             stop_on_failure=bool(get("stopOnFailure", False)),
-            deadlock_wait=float(get("deadlockWait", 60.0)),
-            deadlock_check_interval=float(get("deadlockCheckInterval", 30.0)),
+            deadlock_wait=float(get("deadlockWait", DEFAULT_DEADLOCK_WAIT)),
+            deadlock_check_interval=float(get("deadlockCheckInterval", DEFAULT_DEADLOCK_CHECK_INTERVAL)),
             kill_polling_interval=float(get("kill_polling_interval") or DEFAULT_KILL_POLLING_INTERVAL),
             disable_chaining=bool(get("disableChaining", False)),
             caching=bool(get("caching", False)),
@@ -296,6 +234,3 @@ class Config:
             ),
             options=options,
         )
-
-    def python_log_level(self) -> int:
-        return logging.CRITICAL + 10 if self.log_level == "OFF" else int(getattr(logging, self.log_level))

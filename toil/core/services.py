@@ -17,6 +17,9 @@ from toil.core.job import JobException, ServiceHostJob
 
 logger = logging.getLogger(__name__)
 
+#: --deadlockWait and --deadlockCheckInterval (seconds)
+DEFAULT_DEADLOCK_WAIT = 60.0
+DEFAULT_DEADLOCK_CHECK_INTERVAL = 30.0
 STARTED_PREFIX = "svc-started-"
 STOP_PREFIX = "svc-stop-"
 CHECK_INTERVAL = 0.25

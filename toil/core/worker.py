@@ -22,6 +22,7 @@ from toil.core.filestore import FileStore, ScratchSlot
 from toil.core.graph import collect_new_jobs, write_new_jobs
 from toil.core.job import Job, PermanentJobFailure
 from toil.core.jobstore import AbstractJobStore, JobStoreError, Namespace
+from toil.core.optiontypes import level_number
 from toil.core.settings import WorkflowSettings, load_settings
 
 logger = logging.getLogger(__name__)
@@ -231,7 +232,7 @@ def _output_to(path: str, level: str, capture: bool = True) -> Iterator[None]:
     handler = logging.StreamHandler(stream)
     handler.setFormatter(logging.Formatter("[%(asctime)s] [%(levelname).1s] [%(name)s] %(message)s"))
     root.addHandler(handler)
-    root.setLevel(logging.CRITICAL + 10 if level == "OFF" else getattr(logging, level, logging.INFO))
+    root.setLevel(level_number(level))
     try:
         yield
     finally:
