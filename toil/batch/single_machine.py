@@ -170,6 +170,10 @@ class SingleMachineBatchSystem(AbstractBatchSystem):
     def add_options(cls, parser: argparse.ArgumentParser) -> None:
         add_options(parser)
 
+    @classmethod
+    def runs_jobs_here(cls) -> bool:
+        return True
+
     def __init__(
         self,
         settings: BatchSystemSettings,

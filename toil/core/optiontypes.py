@@ -1,15 +1,18 @@
-"""What an option's words mean: argparse ``type=`` functions, and the log-level names.
+"""Options declared once: their spellings and defaults (Option), what their words mean.
 
-Every option of the engine and its plugins that takes a boolean, a size, a number of cores or
-seconds, or a log level reads it here, so one word means the same everywhere.
+An Option is both what argparse gets and what reads the parsed value back, so its default is
+written in one place. The argparse ``type=`` functions here are the only readers of booleans,
+sizes, cores, seconds and log levels for the engine and its plugins, so one word means the same
+everywhere.
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
-from collections.abc import Callable
-from typing import TypeVar
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
 
 from toil.core.requirements import RequirementError, human2bytes, parse_bool, parse_cores
 
@@ -18,6 +21,37 @@ LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG", "OFF")
 _OFF = logging.CRITICAL + 10
 
 T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Option(Generic[T]):
+    """One command-line option: its spellings, its default, how argparse reads it, its help."""
+
+    flags: tuple[str, ...]
+    default: T
+    help: str
+    type: Callable[[str], object] | None = None
+    #: the attribute of the parsed namespace; "" for argparse's own choice (the first long flag)
+    dest: str = ""
+    #: argparse's other arguments (nargs, const, action, choices, metavar)
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        """The attribute of the parsed namespace (Toil's name: ``retryCount``, ``logLevel`` ...)."""
+        return self.dest or next(f for f in self.flags if f.startswith("--"))[2:].replace("-", "_")
+
+    def add_to(self, group: argparse._ActionsContainer) -> None:
+        extra: dict[str, Any] = dict(self.extra)
+        if self.type is not None:
+            extra["type"] = self.type
+        group.add_argument(*self.flags, dest=self.name, default=self.default, help=self.help, **extra)
+
+    def value(self, options: argparse.Namespace) -> T:
+        """The option's value; its default when the namespace lacks it (built by another parser)."""
+        found: T = vars(options).get(self.name, self.default)
+        return found
+
 
 
 def level_number(name: str) -> int:
@@ -87,3 +121,8 @@ def count(text: str) -> int:
     if value < 0:
         raise argparse.ArgumentTypeError(f"'{text}' is negative")
     return value
+
+
+def flag(*flags: str, help: str, dest: str = "") -> Option[bool]:
+    """A boolean option used as ``--x``, ``--x true`` or ``--x=false`` (Toil's spellings); false by default."""
+    return Option(flags, False, help, boolean, dest, {"nargs": "?", "const": True, "metavar": "BOOL"})

@@ -271,7 +271,7 @@ def main(argv: list[str]) -> int:
     with deferred.membership(root):
         name = f"worker-{os.getpid()}.log" if _warm_runner else f"worker-{job_id}-{os.getpid()}.log"
         log_path = os.path.join(root, name)
-        reporter = logs.worker_reporter(store, log_path, job_id)  # what the leader asked us to report
+        reporter = logs.worker_reporter(store, settings.reporting, log_path, job_id)  # --stats, --writeLogs
         with _output_to(log_path, settings.log_level, reporter.capture):
             deferred.run_orphans(root)  # deferred functions of workers that were killed
             outcome = run_chain(store, settings, job_id, reporter)

@@ -11,7 +11,7 @@ import sys
 import tempfile
 from typing import Any
 
-from toil.core import errors
+from toil.core import errors, plugins
 from toil.core.containers import ContainerError, describe, images_used
 from toil.core.toil import Toil
 from toil.cwl.container import prepare_image
@@ -78,7 +78,7 @@ def run_workflow(options: argparse.Namespace) -> int:
         print(f"{options.process} is valid CWL.")
         return 0
     job_order = check_job_order(loaded, initial_job_order(loaded))
-    local = (options.batchSystem or "single_machine") == "single_machine"
+    local = plugins.runs_jobs_here(options.batchSystem)
     check_containers(loaded.tool, run_options(options), local)
     if options.destBucket:
         check_dest(options.destBucket)

@@ -14,7 +14,7 @@ from typing import Any
 
 import WDL
 
-from toil.core import console, errors
+from toil.core import console, errors, plugins
 from toil.core.containers import ContainerError, describe, images_used, working_engine
 from toil.core.options import add_toil_options
 from toil.core.toil import Toil
@@ -174,7 +174,7 @@ def job_options(options: argparse.Namespace, doc: WDL.Tree.Document) -> dict[str
     found: dict[str, Any] = resolve_option(options.container, options.default_container, names_image(tasks))
     found["all_call_outputs"] = options.all_call_outputs
     found["strict_memory_limit"] = options.strict_memory_limit
-    if (options.batchSystem or "single_machine") == "single_machine":
+    if plugins.runs_jobs_here(options.batchSystem):
         found["limits"] = host_limits(vars(options))
         prepare_images(found, tasks)  # jobs run here: a missing image is one error before anything runs
     return found
