@@ -5,11 +5,11 @@ MYPY_CONFIG ?= $(CURDIR)/pyproject.toml
 export PIP_ROOT_USER_ACTION ?= ignore
 export PIP_DISABLE_PIP_VERSION_CHECK ?= 1
 
-.PHONY: help install check lint typecheck layers check-typecheck-catches test test-gridengine test-server test-containers containers-suite demo clean conformance conformance-cwl conformance-wdl conformance-containers chaos
+.PHONY: help install check lint typecheck layers check-typecheck-catches check-layers-catch-cycles test test-gridengine test-server test-containers containers-suite demo clean conformance conformance-cwl conformance-wdl conformance-containers chaos
 
 help:
 	@echo "make install                  install the package (editable) with the test/lint tools"
-	@echo "make check                    ruff + mypy + import layers + proof that mypy catches errors"
+	@echo "make check                    ruff + mypy + import layers + proofs that mypy and the layer check catch errors"
 	@echo "make test                     install, then run the test suite"
 	@echo "make demo                     install, then run the example workflows"
 	@echo "make clean                    remove caches, build output and demo job stores"
@@ -21,7 +21,7 @@ install:
 	$(PYTHON) -m pip install $(PIP_FLAGS) -e '.[test]'
 	$(PYTHON) -m compileall -q toil > /dev/null
 
-check: lint typecheck layers check-typecheck-catches
+check: lint typecheck layers check-typecheck-catches check-layers-catch-cycles
 
 lint:
 	$(PYTHON) -m ruff check toil tests
@@ -59,6 +59,34 @@ check-typecheck-catches:
 	done; \
 	if [ "$$fail" -ne 0 ]; then exit 1; fi; \
 	echo "check-typecheck-catches: OK (mypy rejects planted errors; strict applies to toil.core, toil.stores, toil.batch)"
+
+# Prove the layer check really rejects import cycles, imports inside functions included: in a
+# throw-away copy of toil/ (never in the work tree) plant
+#   - toil.core._planted_cycle (imports toil.core.job) and, inside a function of toil.core.job, an
+#     import of it back, and
+#   - toil.cwl._planted_cycle (imports toil.cwl.run) imported back at the top of toil.cwl.run,
+# then require lint-imports, with this project's contracts, to break the "acyclic" contract in
+# both packages, naming the planted module.
+check-layers-catch-cycles:
+	@set -u; \
+	tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	cp -R toil pyproject.toml "$$tmp/"; \
+	find "$$tmp/toil" -name __pycache__ -prune -exec rm -rf {} +; \
+	printf 'from toil.core import job\n' > "$$tmp/toil/core/_planted_cycle.py"; \
+	printf '\n\ndef _planted() -> None:\n    from toil.core import _planted_cycle  # noqa: F401\n' >> "$$tmp/toil/core/job.py"; \
+	printf 'from toil.cwl import run\n' > "$$tmp/toil/cwl/_planted_cycle.py"; \
+	printf '\nfrom toil.cwl import _planted_cycle  # noqa: E402,F401\n' >> "$$tmp/toil/cwl/run.py"; \
+	out=$$(cd "$$tmp" && PYTHONPATH="$$tmp" lint-imports --no-cache --contract acyclic 2>&1); \
+	rc=$$?; \
+	echo "$$out" | grep -E 'cycles|_planted|KEPT|BROKEN' | sed 's/^/    lint-imports: /'; \
+	fail=0; \
+	if [ "$$rc" -eq 0 ]; then echo "check-layers-catch-cycles: lint-imports exited 0 on planted cycles" >&2; fail=1; fi; \
+	for pkg in core cwl; do \
+		echo "$$out" | grep -A3 "No cycles are allowed in toil.$$pkg\." | grep -q '_planted_cycle' \
+			|| { echo "check-layers-catch-cycles: the planted cycle in toil.$$pkg was not reported" >&2; fail=1; }; \
+	done; \
+	if [ "$$fail" -ne 0 ]; then exit 1; fi; \
+	echo "check-layers-catch-cycles: OK (lint-imports rejects planted cycles, through an import inside a function too)"
 
 # The tests, then the conformance suites against their baselines (each fails on a regression).
 # All parts run even when one fails, so one log shows everything; the target fails if any did.

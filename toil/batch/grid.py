@@ -36,7 +36,6 @@ import os
 import re
 import shlex
 import sys
-import threading
 import time
 import uuid
 from collections import deque
@@ -182,7 +181,6 @@ class GridBatchSystem(AbstractBatchSystem):
         self._usage = _Usage()
         self._statuses: dict[str, JobStatus] = {}
         self._last_poll = -math.inf
-        self._woken = threading.Event()
         self._closed = False
         self.deploy_key: str | None = None  # job-store key of the user's modules (auto-deployment)
         os.makedirs(self.grid.batch_logs_dir, exist_ok=True)
@@ -324,12 +322,7 @@ class GridBatchSystem(AbstractBatchSystem):
             pause = remaining
             if self._submitted:
                 pause = min(pause, max(0.0, self._last_poll + self.grid.state_polling_wait - now))
-            if self._woken.wait(pause):
-                self._woken.clear()
-                return self._updates.popleft() if self._updates else None
-
-    def wake(self) -> None:
-        self._woken.set()
+            self.sleep(pause)
 
     def killBatchJobs(self, jobIDs: list[int]) -> None:
         doomed = set(jobIDs)

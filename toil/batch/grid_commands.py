@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from toil.core.batchsystem import BatchJobExitReason, BatchSystemError
+from toil.core.batchsystem import BatchSystemError
 
 logger = logging.getLogger(__name__)
 
@@ -123,37 +123,10 @@ def parse_duration(text: str) -> float | None:
     return int(days or 0) * 86400 + int(hours or 0) * 3600 + int(minutes) * 60 + float(seconds)
 
 
-def format_duration(seconds: float) -> str:
-    """Format seconds as ``D-HH:MM:SS`` (rounded up to the next second)."""
-    total = int(-(-seconds // 1))
-    days, rest = divmod(total, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{days}-{hours:02d}:{minutes:02d}:{secs:02d}" if days else f"{hours:02d}:{minutes:02d}:{secs:02d}"
-
-
-def parse_key_values(line: str) -> dict[str, str]:
-    """Split ``A=1 B=two words C=3`` (scontrol, jobcomp) into a dict; values may contain spaces."""
-    out: dict[str, str] = {}
-    key: str | None = None
-    for token in line.strip().split(" "):
-        name, sep, value = token.partition("=")
-        if sep and re.fullmatch(r"[A-Za-z][A-Za-z0-9_/:]*", name):
-            key = name
-            out[key] = value
-        elif key is not None:
-            out[key] += " " + token
-    return out
-
-
 def exit_status_from_wait(status: int) -> int:
     """Turn a raw wait status (``exit << 8 | signal``) into an exit status; signals are negative."""
     signal = status & 0x7F
     return -signal if signal else (status >> 8) & 0xFF
-
-
-def reason_for(exit_status: int) -> BatchJobExitReason:
-    return BatchJobExitReason.FINISHED if exit_status == 0 else BatchJobExitReason.FAILED
 
 
 def split_args(text: str | None) -> list[str]:

@@ -41,6 +41,7 @@ from dataclasses import dataclass
 from toil.batch.machine import free_disk, machine_cores, machine_memory, visible_gpus
 from toil.batch.zygote import ZygoteHandle, release_zygote, spawn_zygote
 from toil.batch.zygote_io import FrameReader, Message, encode
+from toil.core import optiontypes
 from toil.core.batchsystem import (
     AbstractBatchSystem,
     BatchJobExitReason,
@@ -104,15 +105,6 @@ class _Job:
     overtaken: int = 0
 
 
-def _boolean(text: str) -> bool:
-    value = text.strip().lower()
-    if value in ("true", "t", "yes", "y", "1", "on"):
-        return True
-    if value in ("false", "f", "no", "n", "0", "off"):
-        return False
-    raise argparse.ArgumentTypeError(f"'{text}' is not a boolean")
-
-
 class _EnvironmentDiff:
     """Tell how a job's environment differs from the zygote's, which is os.environ when it forked.
 
@@ -161,7 +153,7 @@ def add_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--workerReuse",
-        type=_boolean,
+        type=optiontypes.boolean,
         nargs="?",
         const=True,
         default=True,
@@ -177,6 +169,10 @@ class SingleMachineBatchSystem(AbstractBatchSystem):
     @classmethod
     def add_options(cls, parser: argparse.ArgumentParser) -> None:
         add_options(parser)
+
+    @classmethod
+    def runs_jobs_here(cls) -> bool:
+        return True
 
     def __init__(
         self,
@@ -209,11 +205,7 @@ class SingleMachineBatchSystem(AbstractBatchSystem):
         self._pending_kill_acks = 0
         self._closed = False
         self._reader = FrameReader()
-        self._wake_r, self._wake_w = os.pipe()
-        os.set_blocking(self._wake_r, False)
-        os.set_blocking(self._wake_w, False)
         self._selector = selectors.DefaultSelector()
-        self._selector.register(self._wake_r, selectors.EVENT_READ)
         self._zygote: ZygoteHandle | None = None
         self._zygote_env = _EnvironmentDiff()
         self._spawn()
@@ -273,17 +265,7 @@ class SingleMachineBatchSystem(AbstractBatchSystem):
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 return None
-            ready = self._selector.select(remaining)
-            if any(key.fd == self._wake_r for key, _events in ready):
-                self._drain_wake()
-                with self._lock:
-                    self._pump()
-                    return self._updates.popleft() if self._updates else None
-
-    def wake(self) -> None:
-        """Make a waiting getUpdatedBatchJob return now; safe from other threads and signal handlers."""
-        with contextlib.suppress(OSError):
-            os.write(self._wake_w, b"\0")
+            self._selector.select(remaining)  # until the zygote has news (or the time is up)
 
     def shutdown(self) -> None:
         with self._lock:
@@ -295,9 +277,6 @@ class SingleMachineBatchSystem(AbstractBatchSystem):
             self._stop_zygote()
             self._selector.close()
             self._free = Resources(**vars(self.limits))
-            wake_r, wake_w, self._wake_w = self._wake_r, self._wake_w, -1
-            os.close(wake_w)
-            os.close(wake_r)
 
     @property
     def zygote_pid(self) -> int | None:
@@ -483,7 +462,3 @@ class SingleMachineBatchSystem(AbstractBatchSystem):
         release_zygote(zygote)
         self._reader = FrameReader()
 
-    def _drain_wake(self) -> None:
-        with contextlib.suppress(OSError):
-            while os.read(self._wake_r, 512):
-                pass

@@ -214,7 +214,7 @@ class Zygote(RunnerPool):
         elif kind == "shutdown":
             self._stopping = True
 
-    def _in_processcall_in_process(self, command: str) -> tuple[InProcessFunction | None, str, list[str]] | None:
+    def _call_in_process(self, command: str) -> tuple[InProcessFunction | None, str, list[str]] | None:
         """Return (warm function or None, its path, argv) when command is registered in-process."""
         words = command.split(None, 1)
         if not words or words[0] not in self._commands:
@@ -230,7 +230,7 @@ class Zygote(RunnerPool):
 
     def _start(self, batch_id: int, command: str, env: EnvChange) -> None:
         try:
-            call = self._in_processcall_in_process(command)
+            call = self._call_in_process(command)
         except ValueError as exc:  # shlex: unbalanced quotes
             self._send(("error", batch_id, f"cannot parse the command {command!r}: {exc}"))
             return

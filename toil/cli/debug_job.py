@@ -20,8 +20,8 @@ from typing import Any
 
 from toil.cli.common import CommandError, describe, fail, failed_job_ids, load_records, open_store, root_id
 from toil.core import control, payload, serialize, worker
+from toil.core.console import LOG_FORMAT
 from toil.core.description import JobDescription
-from toil.core.errors import LOG_FORMAT
 from toil.core.filestore import FileStore
 from toil.core.jobstore import AbstractJobStore, JobStoreLockedError, NoSuchBlobError
 from toil.core.settings import WorkflowSettings, load_settings

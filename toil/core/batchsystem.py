@@ -70,6 +70,9 @@ class BatchSystemError(Exception):
 class AbstractBatchSystem(abc.ABC):
     """What the leader needs from anything that runs jobs."""
 
+    def __init__(self, settings: BatchSystemSettings) -> None:
+        """Build the batch system (the plugin registry does, with the leader's settings)."""
+
     @classmethod
     def add_options(cls, parser: argparse.ArgumentParser) -> None:
         """Add this batch system's own options (its settings section) to the parser."""
@@ -114,8 +117,10 @@ class AbstractBatchSystem(abc.ABC):
     def supportsWorkerCleanup(self) -> bool:
         return False
 
-    def wake(self) -> None:
-        """Make a getUpdatedBatchJob that is waiting return early (used by the leader)."""
+    @classmethod
+    def runs_jobs_here(cls) -> bool:
+        """Tell whether jobs run on the leader's machine (they reach it at 127.0.0.1, see its files)."""
+        return False
 
 
 def _environ_value(name: str) -> str:

@@ -10,7 +10,6 @@ sees one error line.
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import json
 import logging
@@ -32,23 +31,15 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from toil.core.options import Config
-    from toil.core.settings import WorkflowSettings
 
 logger = logging.getLogger(__name__)
 
 LEADER_KEY = "leader"
 KILL_KEY = "kill"
-DEFAULT_KILL_POLLING_INTERVAL = 5.0
 
 
 class WorkflowKilledError(ToilError):
     """The leader was told to stop (toil kill, or SIGTERM)."""
-
-
-def add_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--kill_polling_interval", "--killPollingInterval", dest="kill_polling_interval",
-                        type=float, default=DEFAULT_KILL_POLLING_INTERVAL, metavar="SECONDS",
-                        help="How often the leader looks for the kill flag set by toil kill (default 5).")
 
 
 @dataclass(frozen=True)
@@ -172,8 +163,8 @@ def leader_presence(
 
 
 # -- the leader's session: everything the reporting options add around a run ------------------
-def _realtime_host(batch_system: str) -> str:
-    if batch_system == "single_machine":
+def _realtime_host(jobs_run_here: bool) -> str:
+    if jobs_run_here:
         return "127.0.0.1"
     try:
         return socket.gethostbyname(socket.gethostname())
@@ -182,24 +173,20 @@ def _realtime_host(batch_system: str) -> str:
 
 
 @contextlib.contextmanager
-def leader_session(config: Config, store: AbstractJobStore, settings: WorkflowSettings) -> Iterator[None]:
+def leader_session(config: Config, store: AbstractJobStore, jobs_run_here: bool) -> Iterator[dict[str, str]]:
     """Run the leader with toil kill support, --realTimeLogging, --stats and --writeLogs.
 
-    The reporting variables go into the job environment for this run only; they are not
-    saved with the workflow's settings.
+    Yields the variables jobs need to stream to this run's real-time log (none without
+    --realTimeLogging); ``jobs_run_here``: the batch system runs jobs on this machine.
     """
-    log_options = logs.LogOptions.from_options(config.options)
+    log_options = config.log_options
     if log_options.write_logs is not None:
         try:
             os.makedirs(log_options.write_logs, exist_ok=True)
         except OSError as e:
             raise ToilConfigError(f"Cannot write job logs to {log_options.write_logs}: {e.strerror or e}") from None
-    server = logs.RealtimeServer(_realtime_host(config.batch_system)) if log_options.realtime else None
+    server = logs.RealtimeServer(_realtime_host(jobs_run_here)) if log_options.realtime else None
     address = server.start() if server is not None else None
-    saved_environment = settings.environment
-    extra = log_options.job_environment(address, config.log_level)
-    if extra:
-        settings.environment = {**saved_environment, **extra}
     meter = stats.WorkflowMeter(config.batch_system, config.defaults.cores, config.defaults.memory,
                                 config.max_cores) if config.stats else None
     written: set[str] = set()
@@ -209,12 +196,10 @@ def leader_session(config: Config, store: AbstractJobStore, settings: WorkflowSe
         with lock:
             logs.write_log_files(store, log_options, written)
 
-    interval = float(config.options.__dict__.get("kill_polling_interval") or DEFAULT_KILL_POLLING_INTERVAL)
     try:
-        with leader_presence(store, interval, tick=write_logs if log_options.write_logs else None):
-            yield
+        with leader_presence(store, config.kill_polling_interval, tick=write_logs if log_options.write_logs else None):
+            yield logs.realtime_environment(address, config.log_level)
     finally:
-        settings.environment = saved_environment
         if server is not None:
             server.close()
         try:  # never hide why the run ended behind a failure to report on it

@@ -1,25 +1,12 @@
-"""The errors users see, and how they see them: one clear line, no traceback.
+"""The engine's own user-facing errors (``toil.core.console`` shows them as one line).
 
-A script that uses the Toil API lets our exceptions escape ``toil.start()``; the hook
-installed here prints them as ``toil: error: ...`` and exits 1. With ``--logDebug`` the
-full traceback is kept.
+A leaf: every layer may raise these, so this module imports nothing of the engine.
 """
 
 from __future__ import annotations
 
-import logging
-import sys
 from collections.abc import Sequence
-from types import TracebackType
 from typing import Any
-
-from toil.core.batchsystem import BatchSystemError, InsufficientSystemResources
-from toil.core.description import RecordError
-from toil.core.job import JobException
-from toil.core.jobstore import JobStoreError
-from toil.core.requirements import RequirementError
-
-LOG_FORMAT = "[%(asctime)s] [%(threadName)s] [%(levelname).1s] [%(name)s] %(message)s"
 
 
 class ToilError(Exception):
@@ -74,47 +61,3 @@ class FailedJobsException(ToilError):
                 f"or promises). The job store is {job_store}"
             )
         super().__init__(text)
-
-
-USER_ERRORS: tuple[type[BaseException], ...] = (
-    ToilError,
-    JobStoreError,
-    InsufficientSystemResources,
-    BatchSystemError,
-    JobException,
-    RequirementError,
-    RecordError,
-)
-
-_previous_hook = sys.excepthook
-
-
-def _hook(kind: type[BaseException], value: BaseException, tb: TracebackType | None) -> None:
-    if isinstance(value, USER_ERRORS):
-        sys.stderr.write(f"toil: error: {value}\n")
-        sys.stderr.flush()
-        return
-    _previous_hook(kind, value, tb)
-
-
-def install_excepthook(debug: bool) -> None:
-    """Show the engine's errors as one line unless debugging."""
-    sys.excepthook = _previous_hook if debug else _hook
-
-
-def configure_logging(level: str, log_file: str | None = None) -> None:
-    """Set the leader's log level and handlers (stderr, and the --logFile if any)."""
-    root = logging.getLogger()
-    numeric = logging.CRITICAL + 10 if level == "OFF" else getattr(logging, level, logging.INFO)
-    root.setLevel(numeric)
-    formatter = logging.Formatter(LOG_FORMAT)
-    if not any(getattr(h, "_toil", False) for h in root.handlers):
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(formatter)
-        handler._toil = True  # type: ignore[attr-defined]
-        root.addHandler(handler)
-    if log_file and not any(getattr(h, "_toil_file", None) == log_file for h in root.handlers):
-        file_handler = logging.FileHandler(log_file)
-        file_handler.setFormatter(formatter)
-        file_handler._toil_file = log_file  # type: ignore[attr-defined]
-        root.addHandler(file_handler)

@@ -8,10 +8,9 @@ from dataclasses import dataclass
 
 from toil.core import payload, serialize
 from toil.core.description import JobDescription
-from toil.core.job import Job, JobException, JobGraphDeadlockException, PromisedRequirement
+from toil.core.job import Job, JobException, JobGraphDeadlockException, PromisedRequirement, ServiceHostJob
 from toil.core.jobstore import AbstractJobStore
 from toil.core.requirements import RequirementError, Requirements, parse_requirements
-from toil.core.services import ServiceHostJob
 
 
 @dataclass

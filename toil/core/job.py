@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import abc
-import argparse
 import inspect
 import logging
 import uuid
@@ -155,9 +154,6 @@ class Job:
     def jobStoreID(self) -> str:
         return self._toil_id
 
-    def _requirement(self, name: str) -> Any:
-        return self._toil_raw_requirements.get(name)
-
     def _set_requirement(self, name: str, value: Any) -> None:
         previous = dict(self._toil_raw_requirements)
         if value is None:
@@ -252,8 +248,6 @@ class Job:
         The service starts after this job's run() and before its successors; it is stopped
         once they are all done. With parentService, it starts after that service started.
         """
-        from toil.core.services import ServiceHostJob, service_host
-
         if parentService is None:
             host = ServiceHostJob(service)
             tier = 0
@@ -314,36 +308,6 @@ class Job:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.displayName} {self._toil_id}>"
-
-    class Runner:
-        """Toil's helpers for scripts: option parsing and starting a workflow."""
-
-        @staticmethod
-        def getDefaultArgumentParser(jobstore_as_flag: bool = False) -> argparse.ArgumentParser:
-            from toil.core.options import default_argument_parser
-
-            return default_argument_parser(jobstore_as_flag=jobstore_as_flag)
-
-        @staticmethod
-        def getDefaultOptions(jobStore: str | None = None, jobstore_as_flag: bool = False) -> argparse.Namespace:
-            from toil.core.options import default_options
-
-            return default_options(jobStore, jobstore_as_flag=jobstore_as_flag)
-
-        @staticmethod
-        def addToilOptions(parser: Any, jobstore_as_flag: bool = False) -> None:
-            from toil.core.options import add_toil_options
-
-            add_toil_options(parser, jobstore_as_flag=jobstore_as_flag)
-
-        @staticmethod
-        def startToil(job: Job, options: argparse.Namespace) -> Any:
-            from toil.core.toil import Toil
-
-            with Toil(options) as toil:
-                if getattr(options, "restart", False):
-                    return toil.restart()
-                return toil.start(job)
 
 
 def _split_requirement_kwargs(fn: Callable[..., Any], kwargs: dict[str, Any]) -> dict[str, Any]:
@@ -461,3 +425,30 @@ class Service(abc.ABC):
 
 
 Job.Service = Service  # type: ignore[attr-defined]
+
+
+class ServiceHostJob(Job):
+    """The job that hosts one service; the worker runs it through ``toil.core.services.run_service``."""
+
+    def __init__(self, service: Service) -> None:
+        if not isinstance(service, Service):
+            raise JobException(f"addService needs a Job.Service, got {type(service).__name__}")
+        requirements = {k: v for k, v in service._toil_requirements.items() if v is not None}
+        super().__init__(unitName=service.unitName, **requirements)
+        self.service = service
+
+    @property
+    def jobName(self) -> str:
+        return type(self.service).__name__
+
+    def run(self, fileStore: FileStore) -> Any:
+        raise JobException("a service host runs through the worker's service loop, not run()")
+
+
+def service_host(job: Job, service: Service) -> Job:
+    """The host job of a service already added to job."""
+    for tier in job._toil_services:
+        for host in tier:
+            if getattr(host, "service", None) is service:
+                return host
+    raise JobException(f"The parent service {type(service).__name__} was not added to {job.displayName}")

@@ -74,7 +74,8 @@ class NoSuchFileError(JobStoreError, KeyError):
 class AbstractJobStore(abc.ABC):
     """Everything the leader, the workers and the front-ends keep between steps."""
 
-    def __init__(self, locator: str) -> None:
+    def __init__(self, locator: str, address: str = "") -> None:
+        """Build the store of ``locator``; ``address`` is its part after the kind (a path, REGION:NAME ...)."""
         self.locator = locator
 
     # -- plugin hooks (optional) ------------------------------------------------------

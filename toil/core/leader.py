@@ -20,7 +20,7 @@ from toil.core.job import PermanentJobFailure
 from toil.core.jobstore import AbstractJobStore, NoSuchBlobError
 from toil.core.outcome import OUTCOME_PREFIX, JobError, JobOutcome
 from toil.core.requirements import RequirementError, parse_requirements
-from toil.core.services import ServiceManager
+from toil.core.services import DEFAULT_DEADLOCK_CHECK_INTERVAL, DEFAULT_DEADLOCK_WAIT, ServiceManager
 from toil.core.settings import WorkflowSettings
 from toil.core.state import (
     Instruction,
@@ -53,8 +53,8 @@ JOB_LOG_REPORT = {"toil_report": "job_log"}
 @dataclass(frozen=True)
 class ServiceLimits:
     max_service_jobs: int = sys.maxsize
-    deadlock_wait: float = 60.0
-    check_interval: float = 30.0
+    deadlock_wait: float = DEFAULT_DEADLOCK_WAIT
+    check_interval: float = DEFAULT_DEADLOCK_CHECK_INTERVAL
 
 
 @dataclass

@@ -1,9 +1,8 @@
 """Job logs: what workers keep of their output, --writeLogs, and real-time logging.
 
-The leader tells workers what to report through one environment variable of the job
-(``TOIL_JOB_REPORTING``, JSON), set only when some reporting option is on, so a worker
-with every option off pays one ``os.environ`` lookup per process. Real-time logging uses
-Toil's variables ``TOIL_RT_LOGGING_ADDRESS`` / ``TOIL_RT_LOGGING_LEVEL``: a worker's
+What a worker reports (JobReporting) travels in the workflow's settings (toil.core.settings),
+like everything else a worker needs. Real-time logging uses Toil's variables
+``TOIL_RT_LOGGING_ADDRESS`` / ``TOIL_RT_LOGGING_LEVEL`` in the jobs' environment: a worker's
 ``RealtimeLogger`` sends each record as a JSON datagram to a UDP socket the leader reads.
 """
 
@@ -23,19 +22,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from toil.core import stats
+from toil.core import optiontypes, stats
 from toil.core.description import JobDescription
 from toil.core.jobstore import AbstractJobStore, NoSuchBlobError
-from toil.core.requirements import RequirementError, human2bytes, parse_bool
+from toil.core.optiontypes import Option, flag, log_size
 
 logger = logging.getLogger(__name__)
 
-REPORTING_ENV = "TOIL_JOB_REPORTING"
 RT_ADDRESS_ENV = "TOIL_RT_LOGGING_ADDRESS"
 RT_LEVEL_ENV = "TOIL_RT_LOGGING_LEVEL"
 RT_LOGGER_NAME = "toil-rt"
-#: Toil's default --maxLogFileSize (62.5 KiB)
-DEFAULT_MAX_LOG_FILE_SIZE = 64000
 #: prefix of the key (in the "logs" namespace) of a job's log kept for --writeLogs
 JOB_LOG_PREFIX = "log-"
 _MAX_DATAGRAM = 60000
@@ -43,101 +39,71 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 # -- options --------------------------------------------------------------------------------
-def _log_size(text: str) -> int:
-    negative = text.strip().startswith("-")
-    try:
-        size = human2bytes(text.strip().lstrip("-"))
-    except RequirementError as e:
-        raise argparse.ArgumentTypeError(str(e)) from None
-    return -size if negative else size
-
-
-def _bool(text: str) -> bool:
-    try:
-        return parse_bool(text)
-    except RequirementError as e:
-        raise argparse.ArgumentTypeError(str(e)) from None
+WRITE_LOGS = Option(("--writeLogs",), None, "Write every job's log into its own file in DIR (default: the current "
+                    "directory).", extra={"nargs": "?", "const": ".", "metavar": "DIR"})
+WRITE_LOGS_GZIP = Option(("--writeLogsGzip",), None, "Like --writeLogs, with the files gzipped.",
+                         extra={"nargs": "?", "const": ".", "metavar": "DIR"})
+WRITE_LOGS_FROM_ALL_JOBS = flag("--writeLogsFromAllJobs",
+                                help="Accepted for compatibility: --writeLogs already writes the logs of all jobs.")
+MAX_LOG_FILE_SIZE = Option(("--maxLogFileSize",), 64000, "Keep at most the last BYTES of a job's log (0: no limit; "
+                           "negative: keep the first BYTES). Default 62.5Ki.", log_size, extra={"metavar": "BYTES"})
+REAL_TIME_LOGGING = flag("--realTimeLogging",
+                         help="Stream RealtimeLogger messages from running jobs to the leader's log.")
+NO_STD_OUT_ERR = flag("--noStdOutErr", "--disableWorkerOutputCapture", dest="noStdOutErr",
+                      help="Leave jobs' standard output and error alone instead of capturing them into their logs.")
+LOG_OPTIONS = (WRITE_LOGS, WRITE_LOGS_GZIP, WRITE_LOGS_FROM_ALL_JOBS, MAX_LOG_FILE_SIZE, REAL_TIME_LOGGING,
+               NO_STD_OUT_ERR)
+#: Toil's default --maxLogFileSize (62.5 KiB)
+DEFAULT_MAX_LOG_FILE_SIZE = MAX_LOG_FILE_SIZE.default
 
 
 def add_log_options(parser: argparse.ArgumentParser) -> None:
     """Add Toil's log-management options (--writeLogs, --realTimeLogging, ...)."""
     group = parser.add_argument_group("Log management")
-    group.add_argument("--writeLogs", nargs="?", const=".", default=None, metavar="DIR",
-                       help="Write every job's log into its own file in DIR (default: the current directory).")
-    group.add_argument("--writeLogsGzip", nargs="?", const=".", default=None, metavar="DIR",
-                       help="Like --writeLogs, with the files gzipped.")
-    group.add_argument("--writeLogsFromAllJobs", nargs="?", const=True, default=False, type=_bool, metavar="BOOL",
-                       help="Accepted for compatibility: --writeLogs already writes the logs of all jobs.")
-    group.add_argument("--maxLogFileSize", type=_log_size, default=DEFAULT_MAX_LOG_FILE_SIZE, metavar="BYTES",
-                       help="Keep at most the last BYTES of a job's log (0: no limit; negative: keep the first "
-                            "BYTES). Default 62.5Ki.")
-    group.add_argument("--realTimeLogging", nargs="?", const=True, default=False, type=_bool, metavar="BOOL",
-                       help="Stream RealtimeLogger messages from running jobs to the leader's log.")
-    group.add_argument("--noStdOutErr", "--disableWorkerOutputCapture", dest="noStdOutErr", nargs="?", const=True,
-                       default=False, type=_bool, metavar="BOOL",
-                       help="Leave jobs' standard output and error alone instead of capturing them into their logs.")
+    for option in LOG_OPTIONS:
+        option.add_to(group)
 
 
 @dataclass(frozen=True)
-class LogOptions:
-    """The leader's view of the log-management options."""
-
-    write_logs: str | None = None
-    gzip: bool = False
-    max_log_file_size: int = DEFAULT_MAX_LOG_FILE_SIZE
-    capture: bool = True
-    realtime: bool = False
-    stats: bool = False
-
-    @classmethod
-    def from_options(cls, options: argparse.Namespace) -> LogOptions:
-        get = options.__dict__.get
-        gzipped = get("writeLogsGzip")
-        directory = gzipped or get("writeLogs")
-        return cls(
-            write_logs=os.path.abspath(directory) if directory else None,
-            gzip=bool(gzipped),
-            max_log_file_size=int(get("maxLogFileSize", DEFAULT_MAX_LOG_FILE_SIZE)),
-            capture=not get("noStdOutErr", False),
-            realtime=bool(get("realTimeLogging", False)),
-            stats=bool(get("stats", False)),
-        )
-
-    def job_environment(self, realtime_address: str | None, level: str) -> dict[str, str]:
-        """The variables that tell workers what to report (none when every option is off)."""
-        environment: dict[str, str] = {}
-        worker = WorkerOptions(self.stats, self.write_logs is not None, self.max_log_file_size, self.capture)
-        if worker != WorkerOptions():
-            environment[REPORTING_ENV] = worker.to_json()
-        if realtime_address:
-            environment[RT_ADDRESS_ENV] = realtime_address
-            environment[RT_LEVEL_ENV] = level
-        return environment
-
-
-@dataclass(frozen=True)
-class WorkerOptions:
-    """What a worker reports, as the leader asked in TOIL_JOB_REPORTING."""
+class JobReporting:
+    """What a worker reports of each job it runs, as the leader asked (part of the workflow's settings)."""
 
     stats: bool = False
     keep_logs: bool = False
     max_log_file_size: int = DEFAULT_MAX_LOG_FILE_SIZE
     capture: bool = True
 
-    def to_json(self) -> str:
-        return json.dumps({"stats": self.stats, "logs": self.keep_logs, "max": self.max_log_file_size,
-                           "capture": self.capture})
+
+@dataclass(frozen=True)
+class LogOptions:
+    """The leader's view of the log-management options."""
+
+    write_logs: str | None
+    gzip: bool
+    max_log_file_size: int
+    capture: bool
+    realtime: bool
 
     @classmethod
-    def from_environment(cls) -> WorkerOptions | None:
-        raw = os.environ.get(REPORTING_ENV)
-        if not raw:
-            return None
-        try:
-            data = json.loads(raw)
-            return cls(bool(data["stats"]), bool(data["logs"]), int(data["max"]), bool(data["capture"]))
-        except (ValueError, KeyError, TypeError):
-            return None
+    def from_options(cls, options: argparse.Namespace) -> LogOptions:
+        gzipped = WRITE_LOGS_GZIP.value(options)
+        directory = gzipped or WRITE_LOGS.value(options)
+        return cls(
+            write_logs=os.path.abspath(directory) if directory else None,
+            gzip=bool(gzipped),
+            max_log_file_size=int(MAX_LOG_FILE_SIZE.value(options)),
+            capture=not NO_STD_OUT_ERR.value(options),
+            realtime=bool(REAL_TIME_LOGGING.value(options)),
+        )
+
+    def reporting(self, stats: bool) -> JobReporting:
+        """What workers must report: kept stats (--stats) and logs (--writeLogs), and how."""
+        return JobReporting(stats, self.write_logs is not None, self.max_log_file_size, self.capture)
+
+
+def realtime_environment(address: str | None, level: str) -> dict[str, str]:
+    """The variables that make jobs stream to the leader's real-time log (none without an address)."""
+    return {RT_ADDRESS_ENV: address, RT_LEVEL_ENV: level} if address else {}
 
 
 def truncate(data: bytes, limit: int) -> bytes:
@@ -165,9 +131,9 @@ NO_REPORTER = JobReporter()
 
 
 class ActiveJobReporter(JobReporter):
-    """Keeps per-job stats and log sections in the store, as TOIL_JOB_REPORTING asked."""
+    """Keeps per-job stats and log sections in the store, as the workflow's settings ask."""
 
-    def __init__(self, store: AbstractJobStore, options: WorkerOptions, log_path: str, worker_id: str) -> None:
+    def __init__(self, store: AbstractJobStore, options: JobReporting, log_path: str, worker_id: str) -> None:
         self.store = store
         self.options = options
         self.log_path = log_path
@@ -209,12 +175,11 @@ class ActiveJobReporter(JobReporter):
             return b""
 
 
-def worker_reporter(store: AbstractJobStore, log_path: str, job_id: str) -> JobReporter:
+def worker_reporter(store: AbstractJobStore, reporting: JobReporting, log_path: str, job_id: str) -> JobReporter:
     """The reporter of a worker process: NO_REPORTER unless the leader asked for more."""
-    options = WorkerOptions.from_environment()
-    if options is None:
+    if reporting == JobReporting():
         return NO_REPORTER
-    return ActiveJobReporter(store, options, log_path, f"{job_id}.{os.getpid()}")
+    return ActiveJobReporter(store, reporting, log_path, f"{job_id}.{os.getpid()}")
 
 
 def _flush_output() -> None:
@@ -329,7 +294,7 @@ def realtime_logger() -> logging.Logger:
             rt.addHandler(handler)
             _rt_state["handler"] = handler
             level = os.environ.get(RT_LEVEL_ENV, "INFO").upper()
-            rt.setLevel(logging.CRITICAL + 10 if level == "OFF" else getattr(logging, level, logging.INFO))
+            rt.setLevel(optiontypes.level_number(level))
     return rt
 
 

@@ -1,97 +1,82 @@
 """Toil's command-line options and the Config the core reads from them.
 
-Core options live here; each batch system adds its own section through its
-``add_options`` (reached by name through core.plugins), and the core never names a
-backend's fields.
+Each core option is declared once, below, with its default (an Option both adds itself to a
+parser and reads its value back); Config is what the core reads, built from a parsed namespace
+in one place. Each batch system and job store adds its own section through its ``add_options``
+(reached by name through core.plugins), and the core never names a backend's fields.
 """
 
 from __future__ import annotations
 
 import argparse
-import logging
+import dataclasses
 import os
 import sys
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from toil.core import control, logs, plugins
-from toil.core.requirements import (
-    RequirementError,
-    Requirements,
-    human2bytes,
-    parse_accelerator,
-    parse_bool,
-    parse_cores,
-)
+from toil.core import logs, plugins
+from toil.core.optiontypes import Option, cores, count, duration, env_pair, flag, log_level, size
+from toil.core.requirements import RequirementError, Requirements, human2bytes, parse_accelerator, parse_bool
+from toil.core.services import DEFAULT_DEADLOCK_CHECK_INTERVAL, DEFAULT_DEADLOCK_WAIT
 
 CLEAN_CHOICES = ("always", "onError", "never", "onSuccess")
-LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG", "OFF")
+JOB_STORE_HELP = "The job store: a path, file:PATH or aws:REGION:NAME."
 
+# -- the options, each with its default -------------------------------------------------------
+LOG_LEVEL = Option(("--logLevel",), "INFO", "Log level of the leader (default %(default)s).", log_level)
+#: --logOff ... --logDebug: the first action of a dest sets its default, so they repeat --logLevel's
+LOG_LEVEL_SHORTHANDS = tuple(
+    Option((f"--log{level.capitalize()}",), LOG_LEVEL.default, f"Same as --logLevel={level}.", dest=LOG_LEVEL.name,
+           extra={"action": "store_const", "const": level})
+    for level in ("OFF", "CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
+)
+LOG_FILE: Option[str | None] = Option(("--logFile",), None, "Also write the leader's log to this file.")
 
-def _size(text: str) -> int:
-    try:
-        return human2bytes(text)
-    except RequirementError as e:
-        raise argparse.ArgumentTypeError(str(e)) from None
+WORK_DIR: Option[str | None] = Option(("--workDir",), None,
+                                      "Where jobs get temporary directories (default: the system's).")
+CLEAN: Option[str | None] = Option(("--clean",), None, "When to delete the job store: always, onError, never or "
+                                   "onSuccess (default; never with --stats).", extra={"choices": CLEAN_CHOICES})
+RESTART = flag("--restart", help="Resume the workflow in an existing job store.")
+STATS = flag("--stats", help="Keep statistics in the job store (implies --clean=never).")
+BATCH_SYSTEM = Option(("--batchSystem",), plugins.DEFAULT_BATCH_SYSTEM, "Where jobs run (default %(default)s).")
+RETRY_COUNT = Option(("--retryCount",), 1, "How many times to retry a failed job (default %(default)s).", count)
+MAX_JOB_DURATION: Option[float | None] = Option(
+    ("--maxJobDuration",), None, "Kill a job that runs longer than this many seconds (and retry it).", duration)
+DISABLE_CHAINING = flag("--disableChaining", help="Never run a job's sole successor in the same worker.")
+CACHING = flag("--caching", help="Share files read by the jobs of a machine in a cache (default false).")
+MAX_SERVICE_JOBS = Option(("--maxServiceJobs",), sys.maxsize,
+                          "How many services may run at once (default: no limit).", count)
+DEADLOCK_WAIT = Option(("--deadlockWait",), DEFAULT_DEADLOCK_WAIT, "Seconds only services may run, with other jobs "
+                       "waiting, before the workflow stops with a deadlock (default %(default)g).", duration)
+DEADLOCK_CHECK_INTERVAL = Option(("--deadlockCheckInterval",), DEFAULT_DEADLOCK_CHECK_INTERVAL,
+                                 "Seconds between checks for a deadlock (default %(default)g).", duration)
+SET_ENV: Option[list[tuple[str, str | None]]] = Option(
+    ("--setEnv", "-e"), [], "Set an environment variable for every job.", env_pair, dest="environment",
+    extra={"action": "append", "metavar": "NAME=VALUE"})
+CORE_OPTIONS = (WORK_DIR, CLEAN, RESTART, STATS, BATCH_SYSTEM, RETRY_COUNT, MAX_JOB_DURATION, DISABLE_CHAINING, CACHING,
+                MAX_SERVICE_JOBS, DEADLOCK_WAIT, DEADLOCK_CHECK_INTERVAL, SET_ENV)
 
+MAX_CORES: Option[float | None] = Option(("--maxCores",), None, "Cores used at once by all jobs.", cores)
+MAX_MEMORY: Option[int | None] = Option(("--maxMemory",), None, "Memory used at once by all jobs.", size)
+MAX_DISK: Option[int | None] = Option(("--maxDisk",), None, "Disk used at once by all jobs.", size)
+DEFAULT_CORES = Option(("--defaultCores",), 1.0, "Cores of a job that names none (%(default)g).", cores)
+DEFAULT_MEMORY = Option(("--defaultMemory",), human2bytes("2Gi"), "Memory of a job (2Gi).", size)
+DEFAULT_DISK = Option(("--defaultDisk",), human2bytes("2Gi"), "Disk of a job (2Gi).", size)
+DEFAULT_ACCELERATORS: Option[list[Any]] = Option(("--defaultAccelerators",), [], "Accelerators of a job that names "
+                                                 "none.", parse_accelerator, extra={"action": "append"})
+DEFAULT_PREEMPTIBLE = flag("--defaultPreemptible", "--defaultPreemptable", dest="defaultPreemptible",
+                           help="Whether jobs may run on preemptible nodes by default.")
+RESOURCE_OPTIONS = (MAX_CORES, MAX_MEMORY, MAX_DISK, DEFAULT_CORES, DEFAULT_MEMORY, DEFAULT_DISK, DEFAULT_ACCELERATORS,
+                    DEFAULT_PREEMPTIBLE)
 
-def _cores(text: str) -> float:
-    try:
-        return parse_cores(text)
-    except RequirementError as e:
-        raise argparse.ArgumentTypeError(str(e)) from None
+KILL_POLLING_INTERVAL = Option(("--kill_polling_interval", "--killPollingInterval"), 5.0,
+                               "How often the leader looks for the kill flag set by toil kill (default %(default)g).",
+                               float, extra={"metavar": "SECONDS"})
 
-
-def _boolean(text: str) -> bool:
-    try:
-        return parse_bool(text)
-    except RequirementError as e:
-        raise argparse.ArgumentTypeError(str(e)) from None
-
-
-def _log_level(text: str) -> str:
-    level = text.upper()
-    if level not in LOG_LEVELS:
-        raise argparse.ArgumentTypeError(f"invalid log level '{text}' (choose from {', '.join(LOG_LEVELS)})")
-    return level
-
-
-def _env_pair(text: str) -> tuple[str, str | None]:
-    name, sep, value = text.partition("=")
-    if not name:
-        raise argparse.ArgumentTypeError(f"--setEnv wants NAME=VALUE or NAME, got '{text}'")
-    return name, (value if sep else None)
-
-
-def _duration(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a number of seconds") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a positive number of seconds")
-    return value
-
-
-def _count(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"'{text}' is negative")
-    return value
-
-
-#: Boolean options that take an optional value (see _flag and _give_flags_their_values).
-_FLAGS: set[str] = set()
-
-
-def _flag(group: Any, *names: str, help: str) -> None:
-    """A boolean option used as ``--x``, ``--x true`` or ``--x=false`` (Toil's spellings)."""
-    _FLAGS.update(names)
-    group.add_argument(*names, nargs="?", const=True, default=False, type=_boolean, metavar="BOOL", help=help)
+#: Boolean options whose value is optional and never a word that is no boolean (_give_flags_their_values).
+_FLAGS = frozenset(name for option in (RESTART, STATS, DISABLE_CHAINING, CACHING) for name in option.flags)
 
 
 def _is_boolean_word(word: str) -> bool:
@@ -132,60 +117,10 @@ def _parse_flags_first(parser: argparse.ArgumentParser) -> None:
     parser.parse_known_args = parse_known_args  # type: ignore[method-assign,assignment]
 
 
-def _add_logging(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_argument_group("Logging")
-    for level in ("Off", "Critical", "Error", "Warning", "Info", "Debug"):
-        # The first action of a dest sets its default: INFO, like --logLevel's.
-        group.add_argument(f"--log{level}", dest="logLevel", action="store_const", const=level.upper(),
-                           default="INFO", help=f"Same as --logLevel={level.upper()}.")
-    group.add_argument("--logLevel", type=_log_level, default="INFO", help="Log level of the leader (default INFO).")
-    group.add_argument("--logFile", default=None, help="Also write the leader's log to this file.")
-
-
-def _add_core(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_argument_group("Core")
-    group.add_argument("--workDir", default=None, help="Where jobs get temporary directories (default: the system's).")
-    group.add_argument("--clean", choices=CLEAN_CHOICES, default=None,
-                       help="When to delete the job store: always, onError, never or onSuccess (default).")
-    _flag(group, "--restart", help="Resume the workflow in an existing job store.")
-    _flag(group, "--stats", help="Keep statistics in the job store (implies --clean=never).")
-    group.add_argument("--batchSystem", default="single_machine",
-                       help=f"Where jobs run: {', '.join(plugins.batch_system_names())} (default single_machine).")
-    group.add_argument("--retryCount", type=_count, default=1, help="How many times to retry a failed job (default 1).")
-    group.add_argument("--maxJobDuration", type=_duration, default=None,
-                       help="Kill a job that runs longer than this many seconds (and retry it).")
-    _flag(group, "--disableChaining", help="Never run a job's sole successor in the same worker.")
-    _flag(group, "--caching", help="Share files read by the jobs of a machine in a cache (default false).")
-    group.add_argument("--maxServiceJobs", type=_count, default=sys.maxsize,
-                       help="How many services may run at once (default: no limit).")
-    group.add_argument("--deadlockWait", type=_duration, default=60.0,
-                       help="Seconds only services may run, with other jobs waiting, before the workflow "
-                            "stops with a deadlock (default 60).")
-    group.add_argument("--deadlockCheckInterval", type=_duration, default=30.0,
-                       help="Seconds between checks for a deadlock (default 30).")
-    group.add_argument("--setEnv", "-e", dest="environment", action="append", type=_env_pair, default=[],
-                       metavar="NAME=VALUE", help="Set an environment variable for every job.")
-
-
-def _add_resources(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_argument_group("Resources")
-    group.add_argument("--maxCores", type=_cores, default=None, help="Cores used at once by all jobs.")
-    group.add_argument("--maxMemory", type=_size, default=None, help="Memory used at once by all jobs.")
-    group.add_argument("--maxDisk", type=_size, default=None, help="Disk used at once by all jobs.")
-    group.add_argument("--defaultCores", type=_cores, default=1.0, help="Cores of a job that names none (1).")
-    group.add_argument("--defaultMemory", type=_size, default=human2bytes("2Gi"), help="Memory of a job (2Gi).")
-    group.add_argument("--defaultDisk", type=_size, default=human2bytes("2Gi"), help="Disk of a job (2Gi).")
-    group.add_argument("--defaultAccelerators", type=parse_accelerator, action="append", default=[],
-                       help="Accelerators of a job that names none.")
-    group.add_argument("--defaultPreemptible", "--defaultPreemptable", dest="defaultPreemptible", nargs="?",
-                       const=True, default=False, type=_boolean, metavar="BOOL",
-                       help="Whether jobs may run on preemptible nodes by default.")
-
-
-def _add_reporting(parser: argparse.ArgumentParser) -> None:
-    """Log management (toil.core.logs) and toil kill's polling (toil.core.control)."""
-    logs.add_log_options(parser)
-    control.add_options(parser)
+def _add_group(parser: argparse.ArgumentParser, title: str, options: tuple[Option[Any], ...]) -> None:
+    group = parser.add_argument_group(title)
+    for option in options:
+        option.add_to(group)
 
 
 def add_toil_options(parser: Any, jobstore_as_flag: bool = False) -> None:
@@ -193,15 +128,17 @@ def add_toil_options(parser: Any, jobstore_as_flag: bool = False) -> None:
     if not isinstance(parser, argparse.ArgumentParser):
         raise TypeError("addToilOptions needs an argparse.ArgumentParser")
     if jobstore_as_flag:
-        parser.add_argument("--jobStore", "--jobstore", dest="jobStore", default=None,
-                            help="The job store: a path, file:PATH or aws:REGION:NAME.")
+        parser.add_argument("--jobStore", "--jobstore", dest="jobStore", default=None, help=JOB_STORE_HELP)
     else:
-        parser.add_argument("jobStore", help="The job store: a path, file:PATH or aws:REGION:NAME.")
-    _add_logging(parser)
+        parser.add_argument("jobStore", help=JOB_STORE_HELP)
+    _add_group(parser, "Logging", (*LOG_LEVEL_SHORTHANDS, LOG_LEVEL, LOG_FILE))
     _parse_flags_first(parser)
-    _add_core(parser)
-    _add_resources(parser)
-    _add_reporting(parser)
+    names = ", ".join(plugins.batch_system_names())
+    batch_system = dataclasses.replace(BATCH_SYSTEM, help=f"Where jobs run: {names} (default %(default)s).")
+    _add_group(parser, "Core", tuple(batch_system if o is BATCH_SYSTEM else o for o in CORE_OPTIONS))
+    _add_group(parser, "Resources", RESOURCE_OPTIONS)
+    logs.add_log_options(parser)  # toil.core.logs
+    KILL_POLLING_INTERVAL.add_to(parser)  # toil kill (toil.core.control)
     plugins.add_plugin_options(parser)
 
 
@@ -220,76 +157,87 @@ def default_options(job_store: str | None = None, jobstore_as_flag: bool = False
 
 @dataclass
 class Config:
-    """The core's settings, read from the options namespace."""
+    """The core's settings, read from the options namespace (Config.from_options)."""
 
     job_store: str
-    restart: bool = False
-    clean: str = "onSuccess"
-    work_dir: str = field(default_factory=tempfile.gettempdir)
-    log_level: str = "INFO"
-    log_file: str | None = None
-    batch_system: str = "single_machine"
-    retry_count: int = 1
-    max_job_duration: float | None = None
-    max_service_jobs: int = sys.maxsize
+    restart: bool
+    clean: str
+    work_dir: str
+    log_level: str
+    log_file: str | None
+    batch_system: str
+    retry_count: int
+    max_job_duration: float | None
+    max_service_jobs: int
     #: start no new job once one has failed for good (a front-end's choice, e.g. CWL's --on-error stop)
-    stop_on_failure: bool = False
-    deadlock_wait: float = 60.0
-    deadlock_check_interval: float = 30.0
-    disable_chaining: bool = False
-    caching: bool = False
-    stats: bool = False
-    environment: dict[str, str] = field(default_factory=dict)
-    max_cores: float | None = None
-    max_memory: int | None = None
-    max_disk: int | None = None
-    defaults: Requirements = field(default_factory=Requirements)
-    options: argparse.Namespace = field(default_factory=argparse.Namespace)
+    stop_on_failure: bool
+    deadlock_wait: float
+    deadlock_check_interval: float
+    #: how often the leader looks for toil kill's flag (toil.core.control)
+    kill_polling_interval: float
+    disable_chaining: bool
+    caching: bool
+    stats: bool
+    environment: dict[str, str]
+    max_cores: float | None
+    max_memory: int | None
+    max_disk: int | None
+    defaults: Requirements
+    log_options: logs.LogOptions
+    #: the whole namespace: each plugin reads its own section from it
+    options: argparse.Namespace
 
     @classmethod
     def from_options(cls, options: argparse.Namespace) -> Config:
-        get = options.__dict__.get
-        if not get("jobStore"):
+        job_store = vars(options).get("jobStore")
+        if not job_store:
             raise ValueError("No job store given")
-        stats = bool(get("stats", False))
-        clean = get("clean") or ("never" if stats else "onSuccess")
-        environment = {}
-        for name, value in get("environment") or []:
-            if value is None:
-                if name not in os.environ:
-                    raise ValueError(f"--setEnv {name} has no value and {name} is not set here")
-                value = os.environ[name]
-            environment[name] = value
+        stats = bool(STATS.value(options))
         return cls(
-            job_store=str(get("jobStore")),
-            restart=bool(get("restart", False)),
-            clean=clean,
-            work_dir=os.path.abspath(get("workDir") or tempfile.gettempdir()),
-            log_level=get("logLevel") or "INFO",
-            log_file=get("logFile"),
-            batch_system=get("batchSystem") or "single_machine",
-            retry_count=int(get("retryCount", 1)),
-            max_job_duration=get("maxJobDuration"),
-            max_service_jobs=int(get("maxServiceJobs", sys.maxsize)),
-            stop_on_failure=bool(get("stopOnFailure", False)),
-            deadlock_wait=float(get("deadlockWait", 60.0)),
-            deadlock_check_interval=float(get("deadlockCheckInterval", 30.0)),
-            disable_chaining=bool(get("disableChaining", False)),
-            caching=bool(get("caching", False)),
+            job_store=str(job_store),
+            restart=bool(RESTART.value(options)),
+            clean=CLEAN.value(options) or ("never" if stats else "onSuccess"),
+            work_dir=os.path.abspath(WORK_DIR.value(options) or tempfile.gettempdir()),
+            log_level=LOG_LEVEL.value(options) or LOG_LEVEL.default,
+            log_file=LOG_FILE.value(options),
+            batch_system=BATCH_SYSTEM.value(options) or BATCH_SYSTEM.default,
+            retry_count=int(RETRY_COUNT.value(options)),
+            max_job_duration=MAX_JOB_DURATION.value(options),
+            max_service_jobs=int(MAX_SERVICE_JOBS.value(options)),
+            stop_on_failure=bool(vars(options).get("stopOnFailure", False)),
+            deadlock_wait=float(DEADLOCK_WAIT.value(options)),
+            deadlock_check_interval=float(DEADLOCK_CHECK_INTERVAL.value(options)),
+            kill_polling_interval=float(KILL_POLLING_INTERVAL.value(options) or KILL_POLLING_INTERVAL.default),
+            disable_chaining=bool(DISABLE_CHAINING.value(options)),
+            caching=bool(CACHING.value(options)),
             stats=stats,
-            environment=environment,
-            max_cores=get("maxCores"),
-            max_memory=get("maxMemory"),
-            max_disk=get("maxDisk"),
-            defaults=Requirements(
-                cores=float(get("defaultCores", 1.0)),
-                memory=int(get("defaultMemory", human2bytes("2Gi"))),
-                disk=int(get("defaultDisk", human2bytes("2Gi"))),
-                accelerators=tuple(get("defaultAccelerators") or ()),
-                preemptible=bool(get("defaultPreemptible", False)),
-            ),
+            environment=_environment(SET_ENV.value(options) or []),
+            max_cores=MAX_CORES.value(options),
+            max_memory=MAX_MEMORY.value(options),
+            max_disk=MAX_DISK.value(options),
+            defaults=_default_requirements(options),
+            log_options=logs.LogOptions.from_options(options),
             options=options,
         )
 
-    def python_log_level(self) -> int:
-        return logging.CRITICAL + 10 if self.log_level == "OFF" else int(getattr(logging, self.log_level))
+
+def _environment(pairs: list[tuple[str, str | None]]) -> dict[str, str]:
+    """--setEnv NAME=VALUE, or NAME for the value it has here."""
+    environment = {}
+    for name, value in pairs:
+        if value is None:
+            if name not in os.environ:
+                raise ValueError(f"--setEnv {name} has no value and {name} is not set here")
+            value = os.environ[name]
+        environment[name] = value
+    return environment
+
+
+def _default_requirements(options: argparse.Namespace) -> Requirements:
+    return Requirements(
+        cores=float(DEFAULT_CORES.value(options)),
+        memory=int(DEFAULT_MEMORY.value(options)),
+        disk=int(DEFAULT_DISK.value(options)),
+        accelerators=tuple(DEFAULT_ACCELERATORS.value(options) or ()),
+        preemptible=bool(DEFAULT_PREEMPTIBLE.value(options)),
+    )

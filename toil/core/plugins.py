@@ -7,11 +7,16 @@ implementation only by name, here: built-ins by dotted path, third parties throu
 
 from __future__ import annotations
 
+import argparse
 import functools
 import importlib
-from importlib.metadata import EntryPoint, entry_points
-from typing import Any
+from importlib.metadata import EntryPoint, EntryPoints, entry_points
+from typing import Protocol, runtime_checkable
 
+from toil.core.batchsystem import AbstractBatchSystem
+from toil.core.jobstore import AbstractJobStore, parse_locator
+
+DEFAULT_BATCH_SYSTEM = "single_machine"
 BATCH_SYSTEMS: dict[str, str] = {
     "single_machine": "toil.batch.single_machine:SingleMachineBatchSystem",
     "slurm": "toil.batch.slurm:SlurmBatchSystem",
@@ -60,13 +65,18 @@ class UnknownPluginError(ValueError):
     pass
 
 
-def _load(path: str) -> Any:
+def _load(path: str) -> object:
     module_name, _, attr = path.partition(":")
-    return getattr(importlib.import_module(module_name), attr)
+    loaded: object = getattr(importlib.import_module(module_name), attr)
+    return loaded
+
+
+class _EntryPointGroups(Protocol):
+    def select(self, *, group: str) -> EntryPoints: ...
 
 
 @functools.cache
-def _installed_entry_points() -> Any:
+def _installed_entry_points() -> _EntryPointGroups:
     return entry_points()  # reads every installed package's metadata: once a process, for all groups
 
 
@@ -75,59 +85,104 @@ def _entry_points(group: str) -> tuple[EntryPoint, ...]:
     return tuple(_installed_entry_points().select(group=group))
 
 
+def _loaded(entry_point: EntryPoint) -> object:
+    loaded: object = entry_point.load()
+    return loaded
+
+
+def _batch_system(loaded: object, name: str) -> type[AbstractBatchSystem]:
+    if isinstance(loaded, type) and issubclass(loaded, AbstractBatchSystem):
+        return loaded
+    raise UnknownPluginError(f"The batch system '{name}' is registered as {loaded!r}, not a batch system class.")
+
+
+def _job_store(loaded: object, kind: str) -> type[AbstractJobStore]:
+    if isinstance(loaded, type) and issubclass(loaded, AbstractJobStore):
+        return loaded
+    raise UnknownPluginError(f"The job store kind '{kind}' is registered as {loaded!r}, not a job store class.")
+
+
 def batch_system_names() -> list[str]:
     names = set(BATCH_SYSTEMS)
     names.update(ep.name for ep in _entry_points("toil.batch_systems"))
     return sorted(names)
 
 
-def add_plugin_options(parser: Any) -> None:
+def _add_options_of(path: str, parser: argparse.ArgumentParser) -> None:
+    add_options = _load(path)
+    if not callable(add_options):
+        raise UnknownPluginError(f"The option hook {path} is not a function.")
+    add_options(parser)
+
+
+def add_plugin_options(parser: argparse.ArgumentParser) -> None:
     """Every batch system's and job store's options (built-ins without importing them)."""
     for name in batch_system_names():
         if name in OPTION_HOOKS:
-            _load(OPTION_HOOKS[name])(parser)
+            _add_options_of(OPTION_HOOKS[name], parser)
         else:
             batch_system_class(name).add_options(parser)
     for ep in _entry_points("toil.job_stores"):
         if ep.name not in JOB_STORES:
-            ep.load().add_options(parser)
+            _job_store(_loaded(ep), ep.name).add_options(parser)
     for kind in JOB_STORES:
         if kind in OPTION_HOOKS:
-            _load(OPTION_HOOKS[kind])(parser)
+            _add_options_of(OPTION_HOOKS[kind], parser)
 
 
-def batch_system_class(name: str) -> Any:
+def batch_system_class(name: str) -> type[AbstractBatchSystem]:
     """Return the batch-system class registered under name."""
     name = BATCH_SYSTEM_ALIASES.get(name, name)
     if name in BATCH_SYSTEMS:
-        return _load(BATCH_SYSTEMS[name])
+        return _batch_system(_load(BATCH_SYSTEMS[name]), name)
     for ep in _entry_points("toil.batch_systems"):
         if ep.name == name:
-            return ep.load()
+            return _batch_system(_loaded(ep), name)
     raise UnknownPluginError(f"Unknown batch system '{name}' (choose from {', '.join(batch_system_names())}).")
 
 
-def job_store_class(kind: str) -> Any:
+def runs_jobs_here(name: str | None) -> bool:
+    """Tell whether the named batch system (None: the default) runs jobs on this machine.
+
+    An unknown name is False here: building the Toil context says what is wrong with it.
+    """
+    try:
+        return batch_system_class(name or DEFAULT_BATCH_SYSTEM).runs_jobs_here()
+    except UnknownPluginError:
+        return False
+
+
+def job_store_class(kind: str) -> type[AbstractJobStore]:
     """Return the job-store class for a locator kind ('file', 'aws', ...)."""
     if kind in JOB_STORES:
-        return _load(JOB_STORES[kind])
+        return _job_store(_load(JOB_STORES[kind]), kind)
     for ep in _entry_points("toil.job_stores"):
         if ep.name == kind:
-            return ep.load()
+            return _job_store(_loaded(ep), kind)
     raise UnknownPluginError(f"Unknown job store kind '{kind}'.")
 
 
 URL_REGISTRY = "toil.stores.urls"
 
 
-def url_registry() -> Any:
+@runtime_checkable
+class URLRegistry(Protocol):
+    """What the URL registry module offers the core (toil.core.files)."""
+
+    def import_url(self, store: AbstractJobStore, url: str) -> tuple[str, int]: ...
+
+    def export_url(self, store: AbstractJobStore, file_id: str, url: str, link: bool = False) -> None: ...
+
+
+def url_registry() -> URLRegistry:
     """The module that imports and exports URLs (file, http(s), s3 ...)."""
-    return importlib.import_module(URL_REGISTRY)
+    registry = importlib.import_module(URL_REGISTRY)
+    if not isinstance(registry, URLRegistry):
+        raise UnknownPluginError(f"{URL_REGISTRY} does not import and export URLs")
+    return registry
 
 
-def open_job_store(locator: str) -> Any:
+def open_job_store(locator: str) -> AbstractJobStore:
     """Build (but neither create nor resume) the job store a locator names."""
-    from toil.core.jobstore import parse_locator
-
     kind, rest = parse_locator(locator)
     return job_store_class(kind)(locator, rest)

@@ -12,40 +12,17 @@ import logging
 import time
 from typing import Any
 
-from toil.core.job import Job, JobException, Service
+from toil.core import serialize
+from toil.core.job import JobException, ServiceHostJob
 
 logger = logging.getLogger(__name__)
 
+#: --deadlockWait and --deadlockCheckInterval (seconds)
+DEFAULT_DEADLOCK_WAIT = 60.0
+DEFAULT_DEADLOCK_CHECK_INTERVAL = 30.0
 STARTED_PREFIX = "svc-started-"
 STOP_PREFIX = "svc-stop-"
 CHECK_INTERVAL = 0.25
-
-
-class ServiceHostJob(Job):
-    """The job that hosts one service; run by the worker through ``run_service``."""
-
-    def __init__(self, service: Service) -> None:
-        if not isinstance(service, Service):
-            raise JobException(f"addService needs a Job.Service, got {type(service).__name__}")
-        requirements = {k: v for k, v in service._toil_requirements.items() if v is not None}
-        super().__init__(unitName=service.unitName, **requirements)
-        self.service = service
-
-    @property
-    def jobName(self) -> str:
-        return type(self.service).__name__
-
-    def run(self, fileStore: Any) -> Any:
-        raise JobException("a service host runs through the worker's service loop, not run()")
-
-
-def service_host(job: Job, service: Service) -> Job:
-    """The host job of a service already added to job."""
-    for tier in job._toil_services:
-        for host in tier:
-            if getattr(host, "service", None) is service:
-                return host
-    raise JobException(f"The parent service {type(service).__name__} was not added to {job.displayName}")
 
 
 class _ServiceHandle:
@@ -68,8 +45,6 @@ def run_service(host: ServiceHostJob, store: Any, file_store: Any) -> Any:
     handle = _ServiceHandle(host)
     service_id = host._toil_id
     value = host.service.start(handle)
-    from toil.core import serialize
-
     data, _ = serialize.dumps(value)
     store.put("results", service_id, data)  # promised to the host's successors
     store.put("shared", STARTED_PREFIX + service_id, b"1")

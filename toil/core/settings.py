@@ -1,4 +1,9 @@
-"""What every worker of a workflow needs to know, kept in the job store as JSON."""
+"""What every worker of a workflow needs to know, kept in the job store as JSON.
+
+The one way settings reach a worker besides its command line (the job store's locator and
+the job's id): the leader builds them from its options once a run (toil.core.toil) and
+saves them before any job can start; a worker reads them once a process.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ from typing import Any
 
 from toil.core.description import RecordError
 from toil.core.jobstore import AbstractJobStore
+from toil.core.logs import JobReporting
 from toil.core.requirements import Requirements
 
 SETTINGS_KEY = "settings"
@@ -27,6 +33,8 @@ class WorkflowSettings:
     caching: bool = False
     #: import paths the user's code needs (the script's directory first)
     user_paths: list[str] = field(default_factory=list)
+    #: what workers keep of each job for --stats and --writeLogs
+    reporting: JobReporting = field(default_factory=JobReporting)
 
     def to_json(self) -> bytes:
         data: dict[str, Any] = asdict(self)
@@ -41,6 +49,7 @@ class WorkflowSettings:
             data = json.loads(raw)
             data.pop("v", None)
             data["defaults"] = Requirements.from_dict(data["defaults"])
+            data["reporting"] = JobReporting(**data.get("reporting", {}))
             return cls(**data)
         except (ValueError, AttributeError, TypeError, KeyError) as e:
             raise RecordError(f"the workflow settings in the job store are unreadable: {e}") from None

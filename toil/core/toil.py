@@ -8,10 +8,11 @@ import os
 import socket
 import sys
 import uuid
+from collections.abc import Callable
 from types import TracebackType
 from typing import Any
 
-from toil.core import check, control, deferred, errors, payload, plugins, serialize
+from toil.core import check, console, control, deferred, errors, payload, plugins, serialize
 from toil.core.batchsystem import AbstractBatchSystem, BatchJobSpec, BatchSystemSettings
 from toil.core.filestore import FileID
 from toil.core.graph import collect_new_jobs, requirements_for, write_new_jobs
@@ -47,7 +48,7 @@ class Toil:
             self.config = Config.from_options(options)
         except ValueError as e:
             raise errors.ToilConfigError(str(e)) from None
-        errors.install_excepthook(debug=self.config.log_level == "DEBUG")
+        console.install_excepthook(debug=self.config.log_level == "DEBUG")
         self._store: AbstractJobStore | None = None
         self._locator = ""
         self._batch: AbstractBatchSystem | None = None
@@ -55,7 +56,7 @@ class Toil:
 
     # -- context ----------------------------------------------------------------------------
     def __enter__(self) -> Toil:
-        errors.configure_logging(self.config.log_level, self.config.log_file)
+        console.configure_logging(self.config.log_level, self.config.log_file)
         try:
             self._locator = canonical_locator(self.config.job_store)
             store = plugins.open_job_store(self._locator)
@@ -106,25 +107,18 @@ class Toil:
             )
         if store.has("shared", ROOT_KEY):
             raise errors.ToilRestartError(f"The workflow in {self._locator} was already started; use --restart")
-        settings = WorkflowSettings(
-            workflow_id=uuid.uuid4().hex[:16],
-            defaults=self.config.defaults,
-            disable_chaining=self.config.disable_chaining,
-            work_dir=self.config.work_dir,
-            environment=self.config.environment,
-            log_level=self.config.log_level,
-            caching=self.config.caching,
-            user_paths=_user_paths(),
-        )
         new = collect_new_jobs([rootJob])
         batch = self._open_batch_system()
+        defaults = self.config.defaults
         for job in new.jobs:
-            requirements, _ = requirements_for(job, settings.defaults)
+            requirements, _ = requirements_for(job, defaults)
             batch.check_resource_request(BatchJobSpec(job._toil_id, job.displayName, "", requirements))
-        save_settings(store, settings)
-        write_new_jobs(store, new, settings.defaults, known=lambda job_id: False)
-        store.put("shared", ROOT_KEY, rootJob._toil_id.encode())  # the workflow exists from here on
-        return self._run(settings, rootJob._toil_id)
+
+        def write_graph() -> None:
+            write_new_jobs(store, new, defaults, known=lambda job_id: False)
+            store.put("shared", ROOT_KEY, rootJob._toil_id.encode())  # the workflow exists from here on
+
+        return self._run(rootJob._toil_id, uuid.uuid4().hex[:16], _user_paths(), write_graph)
 
     def restart(self) -> Any:
         """Resume the workflow in the job store; return the root job's return value."""
@@ -136,16 +130,9 @@ class Toil:
                 f"The workflow in {self._locator} never started (it has no root job), so there is nothing to "
                 f"restart; remove the job store (toil clean {self._locator}) and start again without --restart"
             ) from None
-        settings = load_settings(store)
-        settings.defaults = self.config.defaults
-        settings.disable_chaining = self.config.disable_chaining
-        settings.work_dir = self.config.work_dir
-        settings.environment = self.config.environment
-        settings.log_level = self.config.log_level
-        settings.caching = self.config.caching
-        save_settings(store, settings)
+        previous = load_settings(store)  # the workflow's identity: its id, and where its code is
         self._open_batch_system()
-        return self._run(settings, root_id)
+        return self._run(root_id, previous.workflow_id, previous.user_paths)
 
     def _open_batch_system(self) -> AbstractBatchSystem:
         if self._batch is None:
@@ -166,25 +153,52 @@ class Toil:
             )
         return self._batch
 
-    def _run(self, settings: WorkflowSettings, root_id: str) -> Any:
+    def _settings(self, workflow_id: str, user_paths: list[str], job_environment: dict[str, str]) -> WorkflowSettings:
+        """What every worker of this run needs to know: built here only, for start and restart alike."""
+        config = self.config
+        return WorkflowSettings(
+            workflow_id=workflow_id,
+            defaults=config.defaults,
+            disable_chaining=config.disable_chaining,
+            work_dir=config.work_dir,
+            environment={**config.environment, **job_environment},
+            log_level=config.log_level,
+            caching=config.caching,
+            user_paths=list(user_paths),
+            reporting=config.log_options.reporting(config.stats),
+        )
+
+    def _run(
+        self, root_id: str, workflow_id: str, user_paths: list[str], prepare: Callable[[], None] | None = None
+    ) -> Any:
+        """Save this run's settings, ``prepare`` (a new workflow's jobs), lead the run; return the root's value."""
         store = self._jobStore
-        assert self._batch is not None
-        limits = ServiceLimits(self.config.max_service_jobs, self.config.deadlock_wait,
-                               self.config.deadlock_check_interval)
-        leader = Leader(store, settings, self._batch, self._locator, self.config.retry_count,
-                        self.config.max_job_duration, services=limits,
-                        stop_on_failure=self.config.stop_on_failure)
-        root = temp_root(settings)
-        # Jobs' scratch space, cache and deferred functions live under toil-<workflow id> in
-        # --workDir. The leader is a member of this machine's arena while it runs, so no worker
-        # cleans up under it; the last member to leave (normally the leader) cleans up.
-        with deferred.membership(root):
-            deferred.run_orphans(root)  # left by workers killed in an earlier run
-            with control.leader_session(self.config, store, settings):  # toil kill, --stats, logs
+        batch = self._open_batch_system()
+        # toil kill, --stats, --writeLogs, and --realTimeLogging (whose address jobs get in their environment)
+        with control.leader_session(self.config, store, batch.runs_jobs_here()) as job_environment:
+            settings = self._settings(workflow_id, user_paths, job_environment)
+            save_settings(store, settings)  # before any job can start: every worker reads them
+            if prepare is not None:
+                prepare()
+            limits = ServiceLimits(self.config.max_service_jobs, self.config.deadlock_wait,
+                                   self.config.deadlock_check_interval)
+            leader = Leader(store, settings, batch, self._locator, self.config.retry_count,
+                            self.config.max_job_duration, services=limits,
+                            stop_on_failure=self.config.stop_on_failure)
+            root = temp_root(settings)
+            # Jobs' scratch space, cache and deferred functions live under toil-<workflow id> in
+            # --workDir. The leader is a member of this machine's arena while it runs, so no worker
+            # cleans up under it; the last member to leave (normally the leader) cleans up.
+            with deferred.membership(root):
+                deferred.run_orphans(root)  # left by workers killed in an earlier run
                 result: LeaderResult = leader.run(root_id)
         if not result.success:
             raise errors.FailedJobsException(self._locator, result.failed, stuck=result.stuck)
         logger.info("Finished the workflow in %s", self._locator)
+        return self._finish(leader, root_id)
+
+    def _finish(self, leader: Leader, root_id: str) -> Any:
+        store = self._jobStore
         # Attempts cut short (killed or failed workers) may have left records of jobs they
         # created but never committed. Nothing reads them; now that no worker runs, drop them.
         removed = check.collect_garbage(store, leader.state.nodes)

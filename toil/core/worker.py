@@ -22,6 +22,7 @@ from toil.core.filestore import FileStore, ScratchSlot
 from toil.core.graph import collect_new_jobs, write_new_jobs
 from toil.core.job import Job, PermanentJobFailure
 from toil.core.jobstore import AbstractJobStore, JobStoreError, Namespace
+from toil.core.optiontypes import level_number
 from toil.core.outcome import OUTCOME_PREFIX, AttemptMeter, JobError, JobOutcome
 from toil.core.settings import WorkflowSettings, load_settings
 
@@ -237,7 +238,7 @@ def _output_to(path: str, level: str, capture: bool = True) -> Iterator[None]:
     handler = logging.StreamHandler(stream)
     handler.setFormatter(logging.Formatter("[%(asctime)s] [%(levelname).1s] [%(name)s] %(message)s"))
     root.addHandler(handler)
-    root.setLevel(logging.CRITICAL + 10 if level == "OFF" else getattr(logging, level, logging.INFO))
+    root.setLevel(level_number(level))
     try:
         yield
     finally:
@@ -276,7 +277,7 @@ def main(argv: list[str]) -> int:
     with deferred.membership(root):
         name = f"worker-{os.getpid()}.log" if _warm_runner else f"worker-{job_id}-{os.getpid()}.log"
         log_path = os.path.join(root, name)
-        reporter = logs.worker_reporter(store, log_path, job_id)  # what the leader asked us to report
+        reporter = logs.worker_reporter(store, settings.reporting, log_path, job_id)  # --stats, --writeLogs
         with _output_to(log_path, settings.log_level, reporter.capture):
             deferred.run_orphans(root)  # deferred functions of workers that were killed
             outcome = run_chain(store, settings, job_id, reporter)

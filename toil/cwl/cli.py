@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import os
 import sys
-import tempfile
 from typing import Any
 
 from toil.core.options import add_toil_options
+from toil.cwl.messages import PROG
 from toil.extras import require
 from toil.version import version as toil_version
 
-logger = logging.getLogger("toil-cwl-runner")
-UNSUPPORTED_EXIT = 33
-PROG = "toil-cwl-runner"
+logger = logging.getLogger(PROG)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -142,15 +139,6 @@ def main(argv: list[str] | None = None) -> int:
         from toil.cwl.run import error_exit_code, error_message
 
         return fail(error_message(e, options.process), error_exit_code(e))
-
-
-def print_json(outputs: Any) -> None:
-    sys.stdout.write(json.dumps(outputs, indent=4, ensure_ascii=False, default=str) + "\n")
-    sys.stdout.flush()
-
-
-def default_job_store() -> str:
-    return os.path.join(tempfile.mkdtemp(prefix="toil-cwl-"), "jobstore")
 
 
 if __name__ == "__main__":

@@ -90,11 +90,6 @@ def local_path_of(location: str) -> str | None:
     return None
 
 
-def _drop_local_fields(obj: dict[str, Any]) -> None:
-    obj.pop("path", None)
-    obj.pop("dirname", None)
-
-
 # -- the file system cwltool sees in the leader ------------------------------------------------
 class ToilFsAccess(StdFsAccess):
     """cwltool's file access, also reading ``toilfile:`` and ``toildir:`` URIs from a job store."""

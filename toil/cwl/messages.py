@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import re
 
+PROG = "toil-cwl-runner"
+#: the exit code of a run refused for a requirement or feature we do not support (cwltest's convention)
+UNSUPPORTED_EXIT = 33
 SHOWN = 3  # problems named in the one line; the rest are counted
 _LOCATED = re.compile(r"^(\S+?:\d+:\d+:)(\s*)(.*)$")
 

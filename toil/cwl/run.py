@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import shutil
@@ -10,10 +11,9 @@ import sys
 import tempfile
 from typing import Any
 
-from toil.core import errors
+from toil.core import errors, plugins
 from toil.core.containers import ContainerError, describe, images_used
 from toil.core.toil import Toil
-from toil.cwl.cli import PROG, UNSUPPORTED_EXIT, default_job_store, print_json
 from toil.cwl.container import prepare_image
 from toil.cwl.destbucket import check_dest, export_to_url
 from toil.cwl.files import CWLFileError
@@ -26,6 +26,7 @@ from toil.cwl.load import (
     pack_document,
     register,
 )
+from toil.cwl.messages import PROG, UNSUPPORTED_EXIT, fold, has_location, not_cwl
 from toil.cwl.tool import RunOptions, Unsupported, prepare_tool
 from toil.cwl.transfer import Exporter, Importer
 from toil.cwl.translate import RootJob
@@ -54,6 +55,15 @@ def run_options(options: argparse.Namespace) -> RunOptions:
     )
 
 
+def print_json(outputs: Any) -> None:
+    sys.stdout.write(json.dumps(outputs, indent=4, ensure_ascii=False, default=str) + "\n")
+    sys.stdout.flush()
+
+
+def default_job_store() -> str:
+    return os.path.join(tempfile.mkdtemp(prefix="toil-cwl-"), "jobstore")
+
+
 def _absolute(path: str | None) -> str | None:
     return os.path.abspath(path) if path else None
 
@@ -63,14 +73,12 @@ def run_workflow(options: argparse.Namespace) -> int:
         loaded = load_document(options)
     except (StopIteration, ValueError, TypeError, AttributeError, KeyError, IndexError) as e:
         # Not schema-salad's validation errors (they say where): a document that is no CWL at all.
-        from toil.cwl.messages import not_cwl
-
         raise CWLFileError(not_cwl(options.process, e)) from None
     if options.validate:
         print(f"{options.process} is valid CWL.")
         return 0
     job_order = check_job_order(loaded, initial_job_order(loaded))
-    local = (options.batchSystem or "single_machine") == "single_machine"
+    local = plugins.runs_jobs_here(options.batchSystem)
     check_containers(loaded.tool, run_options(options), local)
     if options.destBucket:
         check_dest(options.destBucket)
@@ -134,8 +142,6 @@ def _store_packed(toil: Toil, loaded: Any) -> str | None:
 
 def error_message(error: BaseException, document: str = "") -> str:
     """One line for a user error: schema-salad's located messages folded to their deepest problem."""
-    from toil.cwl.messages import fold, has_location
-
     text = fold(str(error))
     if type(error).__name__ == "ValidationException":
         if document and not has_location(text):
@@ -157,9 +163,3 @@ def error_exit_code(error: BaseException) -> int:
                           for e in raised):
             return UNSUPPORTED_EXIT
     return 1
-
-
-def entry(argv: list[str] | None = None) -> Any:
-    from toil.cwl.cli import main
-
-    sys.exit(main(argv))

@@ -21,7 +21,7 @@ from cwltool.workflow import Workflow, WorkflowStep
 
 from toil.core.containers import record_image
 from toil.core.filestore import FileStore
-from toil.core.job import Job, Promise
+from toil.core.job import Job
 from toil.cwl import links, scatter
 from toil.cwl.container import RECORDER
 from toil.cwl.load import ProcessRef, resolve
@@ -252,6 +252,3 @@ def _inplace_update(tool: Process) -> bool:
     requirement, _ = tool.get_requirement("InplaceUpdateRequirement")
     return bool(requirement and requirement.get("inplaceUpdate"))
 
-
-def is_promise(value: Any) -> bool:
-    return isinstance(value, Promise)

@@ -15,7 +15,8 @@ from werkzeug.exceptions import HTTPException
 
 from toil.server import views
 from toil.server.layout import RunPaths
-from toil.server.runners import Runner, settle_lost_run
+from toil.server.runners import Runner
+from toil.server.settle import settle_lost_run
 from toil.server.states import State, is_terminal
 from toil.server.store import StateStore, new_run_id, valid_run_id
 from toil.server.submission import RequestError, lay_out, parse_run_request

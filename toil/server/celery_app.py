@@ -12,9 +12,9 @@ from pathlib import Path
 
 from celery import Celery
 
-from toil.server.runners import executor_command, settle_lost_run
+from toil.server.locator import open_state_store
+from toil.server.settle import executor_command, settle_lost_run
 from toil.server.states import is_terminal
-from toil.server.store import open_state_store
 
 DEFAULT_BROKER = "redis://127.0.0.1:6379/0"
 

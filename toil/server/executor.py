@@ -21,8 +21,9 @@ from typing import Any
 
 from toil.server import commands, processes
 from toil.server.layout import RunPaths
+from toil.server.locator import open_state_store
 from toil.server.states import State
-from toil.server.store import StateStore, open_state_store
+from toil.server.store import StateStore
 
 POLL_SECONDS = 0.5
 

@@ -11,8 +11,9 @@ from pathlib import Path
 from types import FrameType
 
 from toil.server.app import ServerConfig, create_app
+from toil.server.locator import open_state_store
 from toil.server.runners import CeleryRunner, LocalRunner, Runner
-from toil.server.store import StateStore, open_state_store
+from toil.server.store import StateStore
 from toil.server.submission import RequestError, engine_arguments
 
 

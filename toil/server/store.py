@@ -153,12 +153,3 @@ class LocalStateStore(StateStore):
 
     def forget(self, run_id: str) -> None:
         shutil.rmtree(self._dir(run_id), ignore_errors=True)
-
-
-def open_state_store(locator: str) -> StateStore:
-    """The state store a ``--state_store`` value names: ``s3://BUCKET/PREFIX`` or a directory."""
-    if locator.startswith("s3://"):
-        from toil.server.s3_store import S3StateStore
-
-        return S3StateStore(locator)
-    return LocalStateStore(locator)

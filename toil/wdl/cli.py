@@ -14,7 +14,7 @@ from typing import Any
 
 import WDL
 
-from toil.core import errors
+from toil.core import console, errors, plugins
 from toil.core.containers import ContainerError, describe, images_used, working_engine
 from toil.core.options import add_toil_options
 from toil.core.toil import Toil
@@ -22,7 +22,8 @@ from toil.stores.urls import access_for
 from toil.wdl import values
 from toil.wdl.checks import check_no_compound_to_string, check_workflows
 from toil.wdl.container import DEFAULT_IMAGE, prepare_images, resolve_option
-from toil.wdl.files import Exporter, URLExporter, file_uri, is_url
+from toil.wdl.export import Exporter, URLExporter
+from toil.wdl.files import file_uri, is_url
 from toil.wdl.inputs import bind_inputs, import_inputs, read_inputs, target_of
 from toil.wdl.load import WdlError, cache_document, find_documents, lint_errors, load_document
 from toil.wdl.load import bundle_bytes as make_bundle
@@ -33,7 +34,7 @@ from toil.wdl.translate import Where
 
 logger = logging.getLogger(__name__)
 PROG = "toil-wdl-runner"
-HANDLED: tuple[type[BaseException], ...] = (WdlError, *errors.USER_ERRORS, WDL.Error.RuntimeError, OSError)
+HANDLED: tuple[type[BaseException], ...] = (WdlError, *console.USER_ERRORS, WDL.Error.RuntimeError, OSError)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -174,7 +175,7 @@ def job_options(options: argparse.Namespace, doc: WDL.Tree.Document) -> dict[str
     found: dict[str, Any] = resolve_option(options.container, options.default_container, names_image(tasks))
     found["all_call_outputs"] = options.all_call_outputs
     found["strict_memory_limit"] = options.strict_memory_limit
-    if (options.batchSystem or "single_machine") == "single_machine":
+    if plugins.runs_jobs_here(options.batchSystem):
         found["limits"] = host_limits(vars(options))
         prepare_images(found, tasks)  # jobs run here: a missing image is one error before anything runs
     return found

@@ -9,7 +9,6 @@ nodes share that directory can run the same tests.
 from __future__ import annotations
 
 import os
-import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -216,17 +215,6 @@ class BatchSystemContract(BatchSystemHarness):
         started = time.monotonic()
         assert system.getUpdatedBatchJob(0.5) is None
         assert 0.45 <= time.monotonic() - started < 3.0
-
-    def test_wake_interrupts_a_waiting_get_updated_batch_job(self, tmp_path: Path) -> None:
-        system = self.batch_system(tmp_path)
-        waker = threading.Timer(0.2, system.wake)
-        waker.start()
-        started = time.monotonic()
-        try:
-            assert system.getUpdatedBatchJob(20) is None
-        finally:
-            waker.join()
-        assert time.monotonic() - started < 5.0
 
     def test_shutdown_kills_what_runs(self, tmp_path: Path) -> None:
         system = self.batch_system(tmp_path)

@@ -1,4 +1,4 @@
-"""Job-log helpers, the reporting variables and real-time logging in one process."""
+"""Job-log helpers, what workers are asked to report, and real-time logging in one process."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import pytest
 from toil.core import logs
 from toil.core.description import JobDescription
 from toil.core.requirements import Requirements
+from toil.core.settings import WorkflowSettings
 from toil.stores.file import FileJobStore
 
 
@@ -32,20 +33,19 @@ def parse(*args: str) -> logs.LogOptions:
 
 def test_options_default_to_nothing_for_workers() -> None:
     options = parse()
-    assert options == logs.LogOptions()
-    assert options.max_log_file_size == 64000
-    assert options.job_environment(None, "INFO") == {}
+    assert options == logs.LogOptions(None, False, 64000, True, False)
+    assert options.reporting(stats=False) == logs.JobReporting()
+    assert logs.realtime_environment(None, "INFO") == {}
 
 
-def test_options_reach_workers_through_one_variable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_options_reach_workers_in_the_settings(tmp_path: Path) -> None:
     options = parse("--writeLogsGzip", str(tmp_path), "--maxLogFileSize=-2Ki", "--noStdOutErr")
     assert options.write_logs == str(tmp_path) and options.gzip
-    environment = options.job_environment("127.0.0.1:9", "DEBUG")
-    assert environment[logs.RT_ADDRESS_ENV] == "127.0.0.1:9" and environment[logs.RT_LEVEL_ENV] == "DEBUG"
-    monkeypatch.setenv(logs.REPORTING_ENV, environment[logs.REPORTING_ENV])
-    assert logs.WorkerOptions.from_environment() == logs.WorkerOptions(False, True, -2048, False)
-    monkeypatch.setenv(logs.REPORTING_ENV, "{broken")
-    assert logs.WorkerOptions.from_environment() is None
+    assert options.reporting(stats=False) == logs.JobReporting(False, True, -2048, False)
+    environment = logs.realtime_environment("127.0.0.1:9", "DEBUG")
+    assert environment == {logs.RT_ADDRESS_ENV: "127.0.0.1:9", logs.RT_LEVEL_ENV: "DEBUG"}
+    settings = WorkflowSettings("w", reporting=options.reporting(stats=True))
+    assert WorkflowSettings.from_json(settings.to_json()).reporting == logs.JobReporting(True, True, -2048, False)
 
 
 def test_log_file_names_are_safe() -> None:
@@ -63,7 +63,7 @@ def test_write_log_files_takes_kept_logs_out_of_the_store(tmp_path: Path) -> Non
     store.put("logs", "log-j1", b"ran fine\n")
     store.put("logs", "j2", b"failed\n")
     store.put("logs", "stats-j1", b"{}")
-    options = logs.LogOptions(write_logs=str(tmp_path / "out"))
+    options = logs.LogOptions(str(tmp_path / "out"), False, 64000, True, False)
     written: set[str] = set()
     assert logs.write_log_files(store, options, written) == 2
     assert logs.write_log_files(store, options, written) == 0  # nothing twice

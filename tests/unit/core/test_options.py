@@ -1,8 +1,9 @@
-"""Boolean options with an optional value never swallow the positional argument after them."""
+"""Core options: declared once with their defaults; boolean flags never swallow the positional after them."""
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 from collections.abc import Callable
 
 import pytest
@@ -54,3 +55,25 @@ def test_the_light_option_hooks_add_what_the_plugins_themselves_add() -> None:
         cls = plugins.batch_system_class(name) if name in plugins.BATCH_SYSTEMS else plugins.job_store_class(name)
         assert flags(plugins._load(hook)) == flags(cls.add_options), name
     assert set(plugins.BATCH_SYSTEMS) <= set(plugins.OPTION_HOOKS), "a built-in batch system without a hook"
+
+
+def test_each_default_is_the_declared_one_whoever_built_the_namespace() -> None:
+    """A namespace from Toil's parser and one that lacks every option give the same Config."""
+    from toil.core import options as core_options
+
+    parser = core_options.default_argument_parser(jobstore_as_flag=True)
+    declared = (*core_options.CORE_OPTIONS, *core_options.RESOURCE_OPTIONS, core_options.LOG_LEVEL,
+                core_options.KILL_POLLING_INTERVAL)
+    for option in declared:
+        assert parser.get_default(option.name) == option.default, option.name
+    parsed = core_options.Config.from_options(parser.parse_args(["--jobStore", "js"]))
+    bare = core_options.Config.from_options(argparse.Namespace(jobStore="js"))
+    assert parsed == dataclasses.replace(bare, options=parsed.options)
+    assert (bare.deadlock_wait, bare.batch_system, bare.clean) == (60.0, "single_machine", "onSuccess")
+
+
+def test_batch_systems_say_whether_jobs_run_here() -> None:
+    from toil.core import plugins
+
+    assert plugins.runs_jobs_here(None) and plugins.runs_jobs_here("singleMachine")
+    assert not plugins.runs_jobs_here("slurm") and not plugins.runs_jobs_here("no-such-system")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from toil.core import errors
 from toil.core.leader import FailedJob
 from toil.core.outcome import JobError
-from toil.cwl.cli import UNSUPPORTED_EXIT
+from toil.cwl.messages import UNSUPPORTED_EXIT
 from toil.cwl.run import error_exit_code
 from toil.cwl.tool import Unsupported
 

@@ -12,7 +12,8 @@ from pathlib import Path
 
 from toil.common import Toil
 from toil.job import Job
-from toil.wdl.files import Exporter, file_uri
+from toil.wdl.export import Exporter
+from toil.wdl.files import file_uri
 
 
 def test_export_again_reuses_identical_files_and_keeps_others(tmp_path: Path) -> None:
