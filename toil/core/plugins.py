@@ -41,6 +41,7 @@ BATCH_SYSTEM_ALIASES: dict[str, str] = {
 JOB_STORES: dict[str, str] = {
     "file": "toil.stores.file:FileJobStore",
     "aws": "toil.stores.s3:S3JobStore",
+    "memory": "toil.stores.memory:MemoryJobStore",  # a test double: one process only
 }
 
 # What adds each built-in's command-line options, in a module far lighter than the plugin's own:
