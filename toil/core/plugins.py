@@ -19,6 +19,7 @@ BATCH_SYSTEMS: dict[str, str] = {
     "lsf": "toil.batch.lsf:LSFBatchSystem",
     "torque": "toil.batch.torque:TorqueBatchSystem",
     "htcondor": "toil.batch.htcondor:HTCondorBatchSystem",
+    "inline": "toil.batch.inline:InlineBatchSystem",  # a test double: jobs run in the leader's process
 }
 # Toil's spellings of the same names.
 BATCH_SYSTEM_ALIASES: dict[str, str] = {
@@ -54,6 +55,7 @@ OPTION_HOOKS: dict[str, str] = {
     "torque": "toil.batch.grid_options:add_grid_options",
     "htcondor": "toil.batch.grid_options:add_grid_options",
     "aws": "toil.stores.options:add_s3_options",
+    "inline": "toil.batch.inline:add_options",
 }
 
 
