@@ -1,16 +1,22 @@
-"""The invariants of the scheduling state; ``SchedulingState.validate()`` checks them."""
+"""The invariants of the scheduling state; ``StateView.validate()`` checks them."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-if TYPE_CHECKING:
-    from toil.core.state import SchedulingState, _Node
+from toil.core.nodes import Node, Status
 
 
-def check_state(state: SchedulingState) -> None:
-    from toil.core.state import Status
+class StateView(Protocol):
+    """What the invariants read of a SchedulingState (which imports this module, not the other way)."""
 
+    nodes: dict[str, Node]
+    root_id: str | None
+    active: int
+    retrying: list[tuple[float, str]]
+
+
+def check_state(state: StateView) -> None:
     issued = 0
     for job_id, node in state.nodes.items():
         issued += node.status is Status.ISSUED
@@ -21,9 +27,7 @@ def check_state(state: SchedulingState) -> None:
     assert retry_ids == in_retry, "the retry heap and the RETRY statuses disagree"
 
 
-def _check_node(state: SchedulingState, job_id: str, node: _Node) -> None:
-    from toil.core.state import Status
-
+def _check_node(state: StateView, job_id: str, node: Node) -> None:
     record = node.record
     assert record.job_id == job_id
     assert 0 <= node.released <= record.predecessors
@@ -44,9 +48,7 @@ def _check_node(state: SchedulingState, job_id: str, node: _Node) -> None:
     _check_services(state, node)
 
 
-def _check_ran(state: SchedulingState, node: _Node) -> None:
-    from toil.core.state import Status
-
+def _check_ran(state: StateView, node: Node) -> None:
     record = node.record
     if node.phase == -1:  # still starting its services
         assert node.is_host and (node.starting > 0 or node.stopping), f"{record} ran but is stalled"
@@ -66,9 +68,7 @@ def _check_ran(state: SchedulingState, node: _Node) -> None:
             assert node.record.job_id not in state.nodes[successor_id].parents
 
 
-def _check_services(state: SchedulingState, node: _Node) -> None:
-    from toil.core.state import Status
-
+def _check_services(state: StateView, node: Node) -> None:
     if not node.is_host or node.status is not Status.RAN:
         return
     services = [state.nodes[s] for tier in node.record.services for s in tier if s in state.nodes]

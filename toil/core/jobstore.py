@@ -198,7 +198,8 @@ class AbstractJobStore(abc.ABC):
 def parse_locator(locator: str) -> tuple[str, str]:
     """Split a job-store locator into (kind, rest).
 
-    ``file:PATH`` and a bare path are the file store; ``aws:REGION:NAME`` is S3.
+    ``file:PATH`` and a bare path are the file store; ``aws:REGION:NAME`` is S3;
+    ``memory:NAME`` is the in-memory test double (toil.stores.memory).
     """
     if locator.startswith("file:"):
         rest = locator[len("file:"):]
@@ -212,6 +213,11 @@ def parse_locator(locator: str) -> tuple[str, str]:
         if len(parts) != 3 or not parts[1] or not parts[2]:
             raise ValueError(f"The job store locator '{locator}' is not of the form aws:REGION:NAME.")
         return "aws", parts[1] + ":" + parts[2]
+    if locator.startswith("memory:"):
+        name = locator[len("memory:"):]
+        if not name:
+            raise ValueError(f"The job store locator '{locator}' names no memory store (use memory:NAME).")
+        return "memory", name
     head = locator.split(":", 1)[0]
     if ":" in locator and (re.fullmatch(r"[A-Za-z][A-Za-z0-9+.-]+", head) or "://" in locator):
         raise ValueError(

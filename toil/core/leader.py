@@ -6,6 +6,7 @@ import base64
 import contextlib
 import heapq
 import logging
+import os
 import shlex
 import sys
 import time
@@ -36,8 +37,10 @@ from toil.core.state import (
     Start,
     StopServices,
     Tick,
+    Validation,
     WakeAt,
     WorkflowFinished,
+    validation_for,
 )
 
 logger = logging.getLogger(__name__)
@@ -102,12 +105,17 @@ class Leader:
         clock: Callable[[], float] = time.monotonic,
         services: ServiceLimits | None = None,
         stop_on_failure: bool = False,
+        validation: Validation | None = None,
     ) -> None:
         self.store = store
         self.settings = settings
         self.batch = batch
         self.locator = locator
-        self.state = SchedulingState(retry_count)
+        if validation is None:  # TOIL_VALIDATE_STATE=1: after every event; --logDebug: sampled
+            validation = validation_for(os.environ, logger.isEnabledFor(logging.DEBUG))
+        self.state = SchedulingState(retry_count, validation=validation)
+        if validation is not Validation.OFF:
+            logger.debug("The scheduling state checks its invariants: %s", validation.value)
         self.max_job_duration = max_job_duration
         self.clock = clock
         self.issued: dict[int, str] = {}  # batch id -> job id
@@ -362,7 +370,8 @@ class Leader:
         new: list[JobDescription] = []
         chained: list[JobDescription] = []
         seen: set[str] = set()
-        stack = [(job_id, len(record.successors) == 1) for job_id in record.successors]
+        successors = record.successors  # a property that builds the list: once, not once per successor
+        stack = [(job_id, len(successors) == 1) for job_id in successors]
         stack += [(job_id, False) for job_id in record.service_ids]
         while stack:
             job_id, sole = stack.pop()
@@ -410,7 +419,9 @@ class Leader:
     def _gave_up(self, instruction: JobGaveUp) -> None:
         record = self.state.record(instruction.job_id)
         name = record.display_name or record.name
-        logger.error("Job %s failed with no retries left: %s", record, instruction.reason)
+        logger.error("Job %s failed with no retries left: %s", record, instruction.reason, extra=FAILURE_REPORT)
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug("%s", self.state.story_text(instruction.job_id))
         error = self.errors.get(instruction.job_id)
         self.result.failed.append(FailedJob(instruction.job_id, name, instruction.reason, error))
         if self.stop_on_failure and not self.stopping:

@@ -24,6 +24,7 @@ BATCH_SYSTEMS: dict[str, str] = {
     "lsf": "toil.batch.lsf:LSFBatchSystem",
     "torque": "toil.batch.torque:TorqueBatchSystem",
     "htcondor": "toil.batch.htcondor:HTCondorBatchSystem",
+    "inline": "toil.batch.inline:InlineBatchSystem",  # a test double: jobs run in the leader's process
 }
 # Toil's spellings of the same names.
 BATCH_SYSTEM_ALIASES: dict[str, str] = {
@@ -46,6 +47,7 @@ BATCH_SYSTEM_ALIASES: dict[str, str] = {
 JOB_STORES: dict[str, str] = {
     "file": "toil.stores.file:FileJobStore",
     "aws": "toil.stores.s3:S3JobStore",
+    "memory": "toil.stores.memory:MemoryJobStore",  # a test double: one process only
 }
 
 # What adds each built-in's command-line options, in a module far lighter than the plugin's own:
@@ -58,6 +60,7 @@ OPTION_HOOKS: dict[str, str] = {
     "torque": "toil.batch.grid_options:add_grid_options",
     "htcondor": "toil.batch.grid_options:add_grid_options",
     "aws": "toil.stores.options:add_s3_options",
+    "inline": "toil.batch.inline:add_options",
 }
 
 

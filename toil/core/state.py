@@ -3,7 +3,11 @@
 The leader feeds it what happened (the workflow started, a job committed, a job failed,
 time passed) and executes what it answers (issue a job, run one in the leader, wake me
 later, report a job given up, the workflow is finished). ``validate()`` checks every
-invariant; tests call it after each event.
+invariant (toil.core.invariants); tests have it run after each event (``Validation``).
+
+Each event gets a sequence number and goes into a bounded log with the instructions it
+produced, and each job remembers which events changed its status (toil.core.story):
+``story(job_id)`` tells why a job was issued, failed, retried or ran again.
 
 A job is ready once every job listing it in a successor phase has released it. A job
 that has run releases its phases one at a time: phase k+1 starts when every job of
@@ -15,146 +19,43 @@ from __future__ import annotations
 import enum
 import heapq
 from collections import deque
-from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
 
 from toil.core.description import JobDescription
+from toil.core.events import (
+    Event,
+    Instruction,
+    IssueJob,
+    JobCommitted,
+    JobFailed,
+    JobGaveUp,
+    KillJobs,
+    ResetJob,
+    RunLocal,
+    ServiceStarted,
+    Start,
+    StopServices,
+    Tick,
+    WakeAt,
+    WorkflowFinished,
+)
+from toil.core.invariants import check_state
+from toil.core.nodes import DONE, ISSUED, RAN, WAITING, Node, Status
+from toil.core.story import DEFAULT_LOG_LIMIT, EventLog, StoryLine, format_story
 
+__all__ = [  # the events, instructions and statuses are the state machine's vocabulary: import them from here
+    "Event", "Instruction", "IssueJob", "JobCommitted", "JobFailed", "JobGaveUp", "KillJobs", "ResetJob",
+    "RunLocal", "SchedulingState", "ServiceStarted", "Start", "StateError", "Status", "StopServices", "Tick",
+    "Validation", "WakeAt", "WorkflowFinished", "backoff_delay", "validation_for",
+]
 
-class Status(enum.Enum):
-    WAITING = "waiting"  # some predecessor has not released it
-    ISSUED = "issued"  # handed to the batch system (or to the leader to run locally)
-    RETRY = "retry"  # failed, waiting out its back-off before it is issued again
-    RAN = "ran"  # committed; its successor phases are under way
-    DONE = "done"  # ran and every successor phase is done
-    FAILED = "failed"  # failed with no tries left
-
-
-# -- events -----------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Start:
-    root_id: str
-    records: list[JobDescription]
-
-
-@dataclass(frozen=True)
-class JobCommitted:
-    """The job's worker committed it.
-
-    ``new_records`` are successors the state has not seen; ``chained`` are fresh records of
-    jobs it has seen (still waiting) that the same worker ran straight after.
-    """
-
-    record: JobDescription
-    new_records: list[JobDescription] = field(default_factory=list)
-    chained: list[JobDescription] = field(default_factory=list)
-    #: a successor the worker chained into that failed: it is charged one try when ready
-    failed_successor: str | None = None
-    reason: str = ""
-    now: float = 0.0
-    failed_permanently: bool = False  # the successor's failure is not to be retried
-
-
-@dataclass(frozen=True)
-class JobFailed:
-    job_id: str
-    now: float
-    reason: str = ""
-    permanent: bool = False  # the job said another attempt cannot mend it (PermanentJobFailure)
-
-
-@dataclass(frozen=True)
-class Tick:
-    now: float
-
-
-@dataclass(frozen=True)
-class ServiceStarted:
-    """A service's worker has run its start(): its host's successors may go."""
-
-    job_id: str
-
-
-Event = Start | JobCommitted | JobFailed | Tick | ServiceStarted
-
-
-# -- instructions -----------------------------------------------------------------------
-@dataclass(frozen=True)
-class IssueJob:
-    job_id: str
-
-
-@dataclass(frozen=True)
-class RunLocal:
-    job_id: str
-
-
-@dataclass(frozen=True)
-class WakeAt:
-    when: float
-
-
-@dataclass(frozen=True)
-class JobGaveUp:
-    job_id: str
-    reason: str
-
-
-@dataclass(frozen=True)
-class WorkflowFinished:
-    success: bool
-
-
-@dataclass(frozen=True)
-class StopServices:
-    job_ids: list[str]
-
-
-@dataclass(frozen=True)
-class KillJobs:
-    """Kill these issued jobs; their outcome no longer matters (a checkpoint restarts)."""
-
-    job_ids: list[str]
-
-
-@dataclass(frozen=True)
-class ResetJob:
-    """Write this record: a checkpoint that will run again from scratch."""
-
-    record: JobDescription
-    reason: str
-
-
-Instruction = IssueJob | RunLocal | WakeAt | JobGaveUp | WorkflowFinished | StopServices | KillJobs | ResetJob
+#: with Validation.SAMPLED, validation checks about this many nodes per event (amortized)
+SAMPLED_NODES_PER_EVENT = 200
 
 
 class StateError(Exception):
     """The events contradict the graph (a bug in the caller, or a damaged store)."""
-
-
-@dataclass
-class _Node:
-    record: JobDescription
-    status: Status = Status.WAITING
-    released: int = 0
-    phase: int = -1  # index of the current successor phase once the job has run
-    pending: int = 0  # jobs of the current phase not yet done
-    parents: list[str] = field(default_factory=list)
-    tries_left: int = 0
-    attempts: int = 0
-    chain_failure: tuple[str, bool] | None = None  # failed when chained (reason, permanent); charged when ready
-    # services: on a service's node, its host; on a host, its progress through its services
-    host: str | None = None
-    started: bool = False
-    service_tier: int = -1
-    starting: int = 0  # services of the current tier not yet started
-    live_services: int = 0  # services issued and not yet finished
-    stopping: bool = False
-    service_failed: bool = False
-
-    @property
-    def is_host(self) -> bool:
-        return bool(self.record.services) and self.record.kind != "service"
 
 
 def backoff_delay(attempt: int) -> float:
@@ -162,12 +63,37 @@ def backoff_delay(attempt: int) -> float:
     return float(min(0.5 * 2 ** (attempt - 1), 30.0))
 
 
-class SchedulingState:
-    """The leader's in-memory view of a workflow, driven by events."""
+class Validation(enum.Enum):
+    """When the state checks its invariants on its own, after handling an event."""
 
-    def __init__(self, retry_count: int = 1) -> None:
+    OFF = "off"
+    EVERY_EVENT = "every event"  # tests, and TOIL_VALIDATE_STATE=1
+    SAMPLED = "sampled"  # --logDebug: after enough events that it costs a bounded amount per event
+
+
+def validation_for(environ: Mapping[str, str], debug: bool) -> Validation:
+    """The validation a leader asks for: TOIL_VALIDATE_STATE=1 (every event), else sampled under --logDebug."""
+    if environ.get("TOIL_VALIDATE_STATE", "") not in ("", "0"):
+        return Validation.EVERY_EVENT
+    return Validation.SAMPLED if debug else Validation.OFF
+
+
+class SchedulingState:
+    """The leader's in-memory view of a workflow, driven by events.
+
+    Every event handled is numbered (``seq``) and logged with the instructions it produced
+    (``log``, the last ``log_limit`` events); ``story(job_id)`` tells a job's history from it.
+    """
+
+    def __init__(
+        self, retry_count: int = 1, *, validation: Validation = Validation.OFF, log_limit: int = DEFAULT_LOG_LIMIT
+    ) -> None:
         self.retry_count = retry_count
-        self.nodes: dict[str, _Node] = {}
+        self.validation = validation
+        self.log = EventLog(log_limit)
+        self.seq = 0  # of the event being (or last) handled
+        self._next_validation = 0
+        self.nodes: dict[str, Node] = {}
         self.root_id: str | None = None
         self.active = 0  # ISSUED
         self.retrying: list[tuple[float, str]] = []  # heap of (due, job id)
@@ -180,22 +106,36 @@ class SchedulingState:
     def handle(self, event: Event) -> list[Instruction]:
         if self.finished:
             raise StateError(f"workflow already finished, got {event!r}")
+        self.seq += 1
         self._out = []
-        if isinstance(event, Start):
-            self._on_start(event)
-        elif isinstance(event, JobCommitted):
-            self._on_committed(event)
-        elif isinstance(event, JobFailed):
-            self._on_failed(event)
-        elif isinstance(event, Tick):
-            self._on_tick(event.now)
-        elif isinstance(event, ServiceStarted):
-            self._on_service_started(event.job_id)
-        else:
-            raise StateError(f"unknown event {event!r}")
-        self._drain()
-        self._check_finished()
+        try:
+            if isinstance(event, JobCommitted):
+                self._on_committed(event)
+            elif isinstance(event, JobFailed):
+                self._on_failed(event)
+            elif isinstance(event, Tick):
+                self._on_tick(event.now)
+            elif isinstance(event, Start):
+                self._on_start(event)
+            elif isinstance(event, ServiceStarted):
+                self._on_service_started(event.job_id)
+            else:
+                raise StateError(f"unknown event {event!r}")
+            self._drain()
+            self._check_finished()
+        finally:  # an event the state refuses is logged too, with what it had answered
+            self.log.record(self.seq, event, self._out)
+        if self.validation is not Validation.OFF:
+            self._validate_after_event()
         return self._out
+
+    def story(self, job_id: str) -> list[StoryLine]:
+        """The events that concern a job, oldest first: why it was issued, failed, retried, ran again."""
+        node = self.nodes.get(job_id)
+        return self.log.story(job_id, node.changes() if node is not None else [])
+
+    def story_text(self, job_id: str) -> str:
+        return format_story(job_id, self.story(job_id))
 
     def status(self, job_id: str) -> Status:
         return self.nodes[job_id].status
@@ -261,15 +201,15 @@ class SchedulingState:
             return
         self._fail(node, event.now, event.reason, event.permanent)
 
-    def _fail(self, node: _Node, now: float, reason: str, permanent: bool = False) -> None:
+    def _fail(self, node: Node, now: float, reason: str, permanent: bool = False) -> None:
         if node.tries_left > 0 and not permanent:
             node.tries_left -= 1
-            node.status = Status.RETRY
+            node.enter(Status.RETRY, self.seq)
             due = now + backoff_delay(node.attempts)
             heapq.heappush(self.retrying, (due, node.record.job_id))
             self._out.append(WakeAt(due))
             return
-        node.status = Status.FAILED
+        node.enter(Status.FAILED, self.seq)
         checkpoint = self._checkpoint_above(node)
         if checkpoint is None:
             self._out.append(JobGaveUp(node.record.job_id, reason))
@@ -284,7 +224,7 @@ class SchedulingState:
             self._out.append(WakeAt(self.retrying[0][0]))
 
     # -- mechanics ----------------------------------------------------------------------
-    def _node(self, job_id: str) -> _Node:
+    def _node(self, job_id: str) -> Node:
         try:
             return self.nodes[job_id]
         except KeyError:
@@ -294,9 +234,9 @@ class SchedulingState:
         for record in records:
             if record.job_id in self.nodes:
                 raise StateError(f"job {record} added twice")
-            self.nodes[record.job_id] = _Node(record, tries_left=self.retry_count)
+            self.nodes[record.job_id] = Node(record, tries_left=self.retry_count, history=(self.seq << 3 | WAITING,))
 
-    def _make_ready(self, node: _Node) -> None:
+    def _make_ready(self, node: Node) -> None:
         if node.record.ran:
             self._mark_ran(node)  # committed before: on restart, or chained by a worker
         elif node.chain_failure is not None:
@@ -306,15 +246,17 @@ class SchedulingState:
         else:
             self._issue(node)
 
-    def _issue(self, node: _Node) -> None:
-        node.status = Status.ISSUED
+    def _issue(self, node: Node) -> None:
+        node.status = Status.ISSUED  # what node.enter does, without a call on this hot path
+        node.history += (self.seq << 3 | ISSUED,)
         node.attempts += 1
         self.active += 1
         job_id = node.record.job_id
         self._out.append(RunLocal(job_id) if node.record.local else IssueJob(job_id))
 
-    def _mark_ran(self, node: _Node) -> None:
-        node.status = Status.RAN
+    def _mark_ran(self, node: Node) -> None:
+        node.status = Status.RAN  # what node.enter does, without a call on this hot path
+        node.history += (self.seq << 3 | RAN,)
         node.phase = -1
         if node.is_host:
             node.service_tier = -1
@@ -333,7 +275,7 @@ class SchedulingState:
             else:
                 self._release(node)
 
-    def _advance(self, node: _Node) -> None:
+    def _advance(self, node: Node) -> None:
         """Start the next successor phase(s) of a job that ran, or finish it."""
         phases = node.record.phases
         while node.pending == 0:
@@ -347,15 +289,16 @@ class SchedulingState:
                 node.pending += 1
                 self._work.append(("release", successor_id))
 
-    def _release(self, node: _Node) -> None:
+    def _release(self, node: Node) -> None:
         node.released += 1
         if node.released > node.record.predecessors:
             raise StateError(f"job {node.record} released more often than it has predecessors")
         if node.released == node.record.predecessors:
             self._make_ready(node)
 
-    def _mark_done(self, node: _Node) -> None:
-        node.status = Status.DONE
+    def _mark_done(self, node: Node) -> None:
+        node.status = Status.DONE  # what node.enter does, without a call on this hot path
+        node.history += (self.seq << 3 | DONE,)
         for parent_id in node.parents:
             parent = self.nodes[parent_id]
             parent.pending -= 1
@@ -369,7 +312,7 @@ class SchedulingState:
         self._out.append(WorkflowFinished(self.nodes[self.root_id].status is Status.DONE))
 
     # -- services -----------------------------------------------------------------------
-    def _start_next_tier(self, host: _Node) -> None:
+    def _start_next_tier(self, host: Node) -> None:
         """Issue the host's next tier of services, or let its successors go once all started."""
         while True:
             host.service_tier += 1
@@ -396,8 +339,8 @@ class SchedulingState:
         if host.starting == 0 and not host.stopping:
             self._start_next_tier(host)
 
-    def _service_finished(self, service: _Node, status: Status) -> None:
-        service.status = status
+    def _service_finished(self, service: Node, status: Status) -> None:
+        service.enter(status, self.seq)
         assert service.host is not None
         host = self.nodes.get(service.host)
         if host is None:
@@ -413,7 +356,7 @@ class SchedulingState:
         if host.stopping and host.live_services == 0:
             self._finish(host)
 
-    def _finish(self, node: _Node) -> None:
+    def _finish(self, node: Node) -> None:
         """A job whose phases are done: stop its services first, then it is done (or failed)."""
         if node.live_services:
             if not node.stopping:
@@ -423,12 +366,12 @@ class SchedulingState:
                 self._out.append(StopServices(running))
             return
         if node.service_failed:
-            node.status = Status.FAILED
+            node.enter(Status.FAILED, self.seq)
         else:
             self._mark_done(node)
 
     # -- checkpoints ----------------------------------------------------------------------
-    def _checkpoint_above(self, node: _Node) -> _Node | None:
+    def _checkpoint_above(self, node: Node) -> Node | None:
         """The nearest ancestor checkpoint that ran and may run again."""
         seen: set[str] = set()
         frontier = list(node.parents) + ([node.host] if node.host else [])
@@ -445,7 +388,7 @@ class SchedulingState:
                 frontier.append(ancestor.host)
         return None
 
-    def _subtree(self, node: _Node) -> list[str]:
+    def _subtree(self, node: Node) -> list[str]:
         found: list[str] = []
         seen: set[str] = set()
         stack = [s for p in node.record.phases for s in p] + [s for t in node.record.services for s in t]
@@ -460,7 +403,7 @@ class SchedulingState:
             stack.extend(s for t in record.services for s in t)
         return found
 
-    def _restart_checkpoint(self, checkpoint: _Node, reason: str) -> None:
+    def _restart_checkpoint(self, checkpoint: Node, reason: str) -> None:
         """Drop everything below a checkpoint and run it again from scratch."""
         subtree = self._subtree(checkpoint)
         dropped = set(subtree)
@@ -486,6 +429,16 @@ class SchedulingState:
     # -- invariants ---------------------------------------------------------------------
     def validate(self) -> None:
         """Raise AssertionError when an invariant does not hold."""
-        from toil.core.invariants import check_state
-
         check_state(self)
+
+    def _validate_after_event(self) -> None:
+        if self.validation is Validation.SAMPLED and not self.finished:
+            if self.seq < self._next_validation:
+                return
+            self._next_validation = self.seq + len(self.nodes) // SAMPLED_NODES_PER_EVENT
+        try:
+            check_state(self)
+        except AssertionError as e:
+            entry = self.log.last()
+            assert entry is not None
+            raise AssertionError(f"{e} (after event #{entry.seq} {entry.kind}({entry.job_id}))") from None

@@ -20,10 +20,8 @@ import errno
 import fcntl
 import json
 import os
-import re
 import shutil
 import sys
-import uuid
 import weakref
 import zlib
 from collections.abc import Iterator
@@ -42,6 +40,7 @@ from toil.core.jobstore import (
     NotAJobStoreError,
 )
 from toil.stores.atomic import atomic_copy, atomic_link_or_copy, temp_name
+from toil.stores.names import check_file_id, check_key, new_file_id
 
 MARKER = ".toil-jobstore"
 LOCK_FILE = ".leader.lock"
@@ -53,9 +52,6 @@ FORMAT = "toil-file-jobstore"
 # directories is slow on a busy local filesystem (ext4 holds all of them well up to millions).
 VERSION = 2
 
-_KEY_RE = re.compile(r"[A-Za-z0-9._-]{1,200}")
-_FILE_ID_RE = re.compile(r"([0-9a-f]{32})(?:/([A-Za-z0-9._-]{1,100}))?")
-_UNSAFE_CHARS_RE = re.compile(r"[^A-Za-z0-9._-]")
 
 
 class NonEmptyDirectoryError(JobStoreExistsError, NotAJobStoreError):
@@ -267,8 +263,7 @@ class FileJobStore(AbstractJobStore):
             ns_dir = self._ns_dirs[namespace]
         except KeyError:
             raise ValueError(f"Unknown job store namespace '{namespace}'.") from None
-        if not _KEY_RE.fullmatch(key) or key in (".", ".."):
-            raise ValueError(f"Invalid job store key {key!r}: use 1-200 characters from A-Z a-z 0-9 . _ -.")
+        check_key(key)
         return f"{ns_dir}/{_fan(key, self._fan_width)}/{key}"
 
     @staticmethod
@@ -337,23 +332,10 @@ class FileJobStore(AbstractJobStore):
 
     # -- user files -------------------------------------------------------------------
     def new_file_id(self, basename: str | None = None) -> str:
-        """Return ``<32 hex digits>`` or ``<32 hex digits>/<basename made safe>``.
-
-        The basename in an id is only a hint (unsafe characters become '_'); callers that
-        need the exact original name must keep it themselves.
-        """
-        hex_id = uuid.uuid4().hex
-        if not basename:
-            return hex_id
-        safe = _UNSAFE_CHARS_RE.sub("_", os.path.basename(basename.rstrip("/")))[-100:]
-        if not safe or safe in (".", ".."):
-            return hex_id
-        return f"{hex_id}/{safe}"
+        return new_file_id(basename)
 
     def _file_path(self, file_id: str) -> str:
-        match = _FILE_ID_RE.fullmatch(file_id)
-        if match is None or match.group(2) in (".", ".."):
-            raise ValueError(f"Invalid file id {file_id!r}: not made by this job store.")
+        match = check_file_id(file_id)
         hex_id = match.group(1)
         name = hex_id if match.group(2) is None else f"{hex_id}.{match.group(2)}"
         return f"{self._files_dir}/{hex_id[: self._fan_width]}/{name}"

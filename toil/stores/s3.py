@@ -25,12 +25,10 @@ import hashlib
 import json
 import os
 import re
-import uuid
 from collections.abc import Iterator
 from typing import IO, Any, cast
 
 from toil.core.jobstore import (
-    NAMESPACES,
     AbstractJobStore,
     JobStoreCreationError,
     JobStoreError,
@@ -42,6 +40,7 @@ from toil.core.jobstore import (
     NotAJobStoreError,
 )
 from toil.stores import s3_io
+from toil.stores.names import check_file_id, check_key, check_namespace, new_file_id
 from toil.stores.options import add_s3_options
 from toil.stores.s3_io import Upload, UploadWriter, download_to, error_code, is_missing, open_body
 from toil.stores.s3_lock import PROBE_KEY, LeaderLock, probe_scheme
@@ -53,9 +52,6 @@ BUCKET_SUFFIX = "--toil"
 FILES = "files/"
 
 _NAME_RE = re.compile(r"[a-z0-9](?:[a-z0-9]|-(?!-)){0,55}[a-z0-9]|[a-z0-9]")
-_KEY_RE = re.compile(r"[A-Za-z0-9._-]{1,200}")
-_FILE_ID_RE = re.compile(r"[0-9a-f]{32}(?:/[A-Za-z0-9._-]{1,100})?")
-_UNSAFE_CHARS_RE = re.compile(r"[^A-Za-z0-9._-]")
 
 
 class S3JobStoreError(JobStoreError, OSError):
@@ -286,10 +282,8 @@ class S3JobStore(AbstractJobStore):
     # -- small blobs ------------------------------------------------------------------------
     @staticmethod
     def _blob_key(namespace: Namespace, key: str) -> str:
-        if namespace not in NAMESPACES:
-            raise ValueError(f"Unknown job store namespace '{namespace}'.")
-        if not _KEY_RE.fullmatch(key) or key in (".", ".."):
-            raise ValueError(f"Invalid job store key {key!r}: use 1-200 characters from A-Z a-z 0-9 . _ -.")
+        check_namespace(namespace)
+        check_key(key)
         return f"{namespace}/{key}"
 
     def put(self, namespace: Namespace, key: str, data: bytes) -> None:
@@ -335,25 +329,16 @@ class S3JobStore(AbstractJobStore):
                     yield str(item["Key"])[len(prefix):]
 
     def keys(self, namespace: Namespace) -> Iterator[str]:
-        if namespace not in NAMESPACES:
-            raise ValueError(f"Unknown job store namespace '{namespace}'.")
+        check_namespace(namespace)
         return self._list(namespace + "/")
 
     # -- user files -------------------------------------------------------------------------
     def new_file_id(self, basename: str | None = None) -> str:
-        """Return ``<32 hex digits>`` or ``<32 hex digits>/<basename made safe>`` (as file: does)."""
-        hex_id = uuid.uuid4().hex
-        if not basename:
-            return hex_id
-        safe = _UNSAFE_CHARS_RE.sub("_", os.path.basename(basename.rstrip("/")))[-100:]
-        if not safe or safe in (".", ".."):
-            return hex_id
-        return f"{hex_id}/{safe}"
+        return new_file_id(basename)
 
     @staticmethod
     def _file_key(file_id: str) -> str:
-        if not _FILE_ID_RE.fullmatch(file_id) or file_id.endswith(("/.", "/..")):
-            raise ValueError(f"Invalid file id {file_id!r}: not made by this job store.")
+        check_file_id(file_id)
         return FILES + file_id
 
     def write_file(self, local_path: str, file_id: str | None = None, owned: bool = False) -> str:
