@@ -16,12 +16,14 @@ import WDL
 
 from toil.core import console, errors, plugins
 from toil.core.containers import ContainerError, describe, images_used, working_engine
+from toil.core.leader import FAILURE_REPORT, JOB_LOG_REPORT, FailedJob
 from toil.core.options import add_toil_options
 from toil.core.toil import Toil
 from toil.stores.urls import access_for
 from toil.wdl import values
 from toil.wdl.checks import check_no_compound_to_string, check_workflows
 from toil.wdl.container import DEFAULT_IMAGE, prepare_images, resolve_option
+from toil.wdl.evaluate import WdlRuntimeError
 from toil.wdl.export import Exporter, URLExporter
 from toil.wdl.files import file_uri, is_url
 from toil.wdl.inputs import bind_inputs, import_inputs, read_inputs, target_of
@@ -102,14 +104,18 @@ def main(argv: list[str] | None = None) -> int:
 
 
 class QuietFailures(logging.Filter):
-    """Without --logDebug, keep the leader's failure reports out of the way of our one error line."""
+    """Without --logDebug, keep the leader's failure reports out of the way of our one error line.
 
-    REPORTS = ("Job %s failed", "Local job %s failed", "Log of the failed job")
+    The leader marks them: ``record.toil_report`` is "failure" for a failed job's report and
+    "job_log" for the dump of its log. Tracebacks are dropped from every record.
+    """
+
+    REPORTS = (FAILURE_REPORT["toil_report"], JOB_LOG_REPORT["toil_report"])
 
     def filter(self, record: logging.LogRecord) -> bool:
         record.exc_info = None
         record.exc_text = None
-        return not str(record.msg).startswith(self.REPORTS)
+        return getattr(record, "toil_report", None) not in self.REPORTS
 
 
 def quiet_core_failures() -> None:
@@ -119,10 +125,16 @@ def quiet_core_failures() -> None:
 
 def one_line(error: BaseException) -> str:
     if isinstance(error, errors.FailedJobsException) and error.failed_jobs:
-        first = error.failed_jobs[0]
-        reason = first.reason.split(": ", 1)[1] if first.reason.startswith(("Wdl", "TaskFailed")) else first.reason
-        return f"{reason} (job store kept in {error.jobStoreLocator} for --restart)"
+        return f"{failure_reason(error.failed_jobs[0])} (job store kept in {error.jobStoreLocator} for --restart)"
     return " ".join(str(error).split("\n")[0:1]) or type(error).__name__
+
+
+def failure_reason(failed: FailedJob) -> str:
+    """Why a job failed: a WDL error's own message (one line already), else ``Class: message`` or the core's reason."""
+    error = failed.error
+    if error is not None and (error.raised(WdlRuntimeError) or error.raised(WdlError)):
+        return error.message
+    return failed.reason
 
 
 def run(options: argparse.Namespace) -> int:

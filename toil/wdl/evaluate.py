@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import graphlib
 from collections.abc import Callable, Iterable
 from typing import Any
 
 import WDL
-from WDL import _util as wdl_util
 
 from toil.wdl import values
+from toil.wdl.order import dependency_order
 from toil.wdl.values import EnvData
 
 Env = WDL.Env.Bindings
@@ -70,11 +71,15 @@ def eval_expr(expr: WDL.Expr.Base, env: Env, stdlib: WDL.StdLib.Base) -> WDL.Val
 
 
 def decls_in_order(decls: list[WDL.Tree.Decl]) -> list[WDL.Tree.Decl]:
-    """Declarations sorted so that each comes after those it refers to."""
-    if not decls:
-        return []
-    by_id, adjacency = WDL.Tree._decl_dependency_matrix(decls)
-    return [by_id[node_id] for node_id in wdl_util.topsort(adjacency)]
+    """Declarations sorted so that each comes after those of them it refers to."""
+    by_id = {decl.workflow_node_id: decl for decl in decls}
+    needs = {node_id: [dep for dep in decl.workflow_node_dependencies if dep in by_id]
+             for node_id, decl in by_id.items()}
+    try:
+        return [by_id[node_id] for node_id in dependency_order(needs)]
+    except graphlib.CycleError as e:
+        names = ", ".join(by_id[node_id].name for node_id in dict.fromkeys(e.args[1]))
+        raise WdlRuntimeError(f"declarations refer to each other in a cycle: {names}") from None
 
 
 def eval_decls(

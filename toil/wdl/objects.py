@@ -5,6 +5,11 @@ checking, because it reads it as an unknown struct. Its own ``Type.Object`` (the
 ``object {}`` literals and of ``read_json()``) has the right coercions, so this loader
 mirrors ``WDL.load`` (parse, load imports, type check) with one step in between: every
 declared ``Object`` that names no struct becomes ``Type.Object``.
+
+miniwdl's public API has no step between parsing and type checking, so this mirrors its
+private ``WDL.Tree._load_async`` and calls its private ``WDL._parser.parse_document`` (the
+public one takes no ``abspath``). tests/unit/wdl/test_miniwdl_mirror.py fails when either
+changes in a miniwdl release: review this module then.
 """
 
 from __future__ import annotations
@@ -22,9 +27,7 @@ OBJECT_VERSIONS = ("draft-2", "1.0", "1.1")
 def object_type(kind: WDL.Type.Base, structs: set[str]) -> WDL.Type.Base:
     """kind with each undefined ``Object`` struct instance replaced by ``Type.Object``."""
     if isinstance(kind, WDL.Type.StructInstance) and kind.type_name == "Object" and "Object" not in structs:
-        replaced: WDL.Type.Base = WDL.Type.Object({})
-        replaced._optional = kind.optional
-        return replaced
+        return WDL.Type.Object({}).copy(optional=kind.optional)
     if isinstance(kind, WDL.Type.Array):
         item = object_type(kind.item_type, structs)
         if item is not kind.item_type:

@@ -9,12 +9,24 @@ computes that.
 
 from __future__ import annotations
 
+import graphlib
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import WDL
-from WDL import _util as wdl_util
 
 from toil.wdl.load import WdlError, where
+
+
+def dependency_order(needs: Mapping[str, Iterable[str]]) -> list[str]:
+    """The ids of needs sorted so that each comes after the ids it needs (all among needs' keys).
+
+    Raises graphlib.CycleError (``.args[1]``: ids on a cycle) when no such order exists.
+    """
+    sorter: graphlib.TopologicalSorter[str] = graphlib.TopologicalSorter()
+    for node_id, before in needs.items():
+        sorter.add(node_id, *before)
+    return list(sorter.static_order())
 
 
 def owners(nodes: list[WDL.Tree.WorkflowNode]) -> dict[str, str]:
@@ -53,17 +65,12 @@ def section_order(nodes: list[WDL.Tree.WorkflowNode]) -> list[Step]:
     owner = owners(nodes)
     by_id = {node.workflow_node_id: node for node in nodes}
     needs: dict[str, list[str]] = {}
-    adjacency: wdl_util.AdjM = wdl_util.AdjM()
-    for node in nodes:
-        adjacency.add_node(node.workflow_node_id)
     for node in nodes:
         own = node.workflow_node_id
         needs[own] = sorted({owner[dep] for dep in referenced(node) if owner.get(dep, own) != own})
-        for dep in needs[own]:
-            adjacency.add_edge(dep, own)
     try:
-        order = wdl_util.topsort(adjacency)
-    except StopIteration:
+        order = dependency_order(needs)
+    except graphlib.CycleError:
         raise WdlError(describe_cycle(by_id, needs)) from None
     return [Step(by_id[node_id], needs[node_id]) for node_id in order]
 

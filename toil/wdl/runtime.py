@@ -8,9 +8,14 @@ import shutil
 from typing import Any
 
 import WDL
-from WDL import _util as wdl_util
 
 GIB = 1024**3
+#: the units of a WDL size string (``memory: "4 GiB"``): K/KB are 1000 bytes, Ki/KiB 1024, and so on up to T
+BYTE_UNITS = {"B": 1, **{
+    prefix + suffix: base**power
+    for power, prefix in enumerate("KMGT", start=1)
+    for suffix, base in (("", 1000), ("B", 1000), ("i", 1024), ("iB", 1024))
+}}
 _DISK_UNITS = {"": GIB, "B": 1, "KB": 1000, "MB": 1000**2, "GB": 1000**3, "TB": 1000**4,
                "KIB": 1024, "MIB": 1024**2, "GIB": GIB, "TIB": 1024**4, "K": 1000, "M": 1000**2,
                "G": 1000**3, "T": 1000**4}
@@ -33,9 +38,25 @@ def parse_memory(value: Any) -> int | None:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return int(value)
     try:
-        return int(wdl_util.parse_byte_size(str(value)))
-    except (ValueError, TypeError, AssertionError) as e:
+        return parse_byte_size(str(value))
+    except ValueError as e:
         raise RuntimeValueError(f"runtime memory {value!r} is not a size: {e}") from None
+
+
+def parse_byte_size(text: str) -> int:
+    """Bytes in ``"2000"``, ``"4G"``, ``"1.5 TiB"``: a number, then maybe one of BYTE_UNITS (as miniwdl reads them)."""
+    text = text.strip()
+    run = re.match(r"[\d.]*", text)
+    number = run.group(0) if run else ""
+    if not re.fullmatch(r"\d+(\.\d*)?", number):
+        raise ValueError(f"invalid byte size string, {text}")
+    size = float(number)
+    unit = text[len(number):].lstrip()
+    if size and unit:  # as miniwdl: a zero size is zero whatever the unit says
+        if unit not in BYTE_UNITS:
+            raise ValueError(f"invalid byte size string, {text}")
+        size *= BYTE_UNITS[unit]
+    return int(size)
 
 
 def parse_disks(value: Any) -> int | None:

@@ -10,7 +10,6 @@ import subprocess
 from typing import Any
 
 import WDL
-from WDL import _util as wdl_util
 
 from toil.core.job import Job
 from toil.wdl import runtime, values
@@ -19,7 +18,7 @@ from toil.wdl.dirs import fetch_directory, store_directory
 from toil.wdl.evaluate import WdlRuntimeError, decls_in_order, eval_decl, eval_decls, eval_expr
 from toil.wdl.files import Downloader, is_job_store_file, is_url, upload
 from toil.wdl.load import document_for, find_task
-from toil.wdl.stdlib import TaskOutputStdLib, TaskStdLib
+from toil.wdl.stdlib import TaskOutputStdLib, TaskStdLib, source_dir_of
 from toil.wdl.values import EnvData
 
 logger = logging.getLogger(__name__)
@@ -56,14 +55,15 @@ class TaskJob(Job):
         os.makedirs(work_dir, exist_ok=True)
         downloader = Downloader(fileStore, os.path.join(task_dir, "inputs"))
         inputs = {name: localize_encoded(downloader, value) for name, value in self.inputs.items()}
-        stdlib = TaskStdLib(version, downloader, work_dir, os.path.join(task_dir, "write"))
+        write_dir = os.path.join(task_dir, "write")
+        stdlib = TaskStdLib(version, downloader, work_dir, write_dir, source_dir_of(self.doc_path))
         env = eval_decls(list(task.inputs or []) + list(task.postinputs), WDL.Env.Bindings(), inputs, stdlib,
                          after=lambda decl, value: localize_value(downloader, value))
         settings = {key: runtime.plain(eval_expr(expr, env, stdlib)) for key, expr in task.runtime.items()}
         command = eval_expr(task.command, env, stdlib).value
         self._input_paths = [p for encoded in values.encode_env(env).values() for p in values.files_in(encoded)]
-        self._execute(task_dir, wdl_util.strip_leading_whitespace(command)[1], settings)
-        out_lib = TaskOutputStdLib(version, downloader, work_dir, os.path.join(task_dir, "write"), task_dir)
+        self._execute(task_dir, dedent(command), settings)
+        out_lib = TaskOutputStdLib(version, downloader, work_dir, write_dir, task_dir)
         self.work_dir = work_dir
         outputs = self._outputs(task, env, out_lib, work_dir, downloader)
         return values.add_prefix(outputs, self.call_name) if self.prefix else outputs
@@ -166,6 +166,15 @@ def existing_output(path: str, work_dir: str, optional: bool) -> str | None:
     if optional:
         return None
     raise WdlRuntimeError(f"output file not found: {path}")
+
+
+def dedent(command: str) -> str:
+    """The command less the leading whitespace all its non-blank lines share (counted in characters, as miniwdl)."""
+    lines = command.split("\n")
+    indent = min((len(line) - len(line.lstrip()) for line in lines if line.strip()), default=0)
+    if not indent:
+        return command
+    return "\n".join(line[indent:] if line.strip() else line for line in lines)
 
 
 def stderr_tail(path: str) -> str:

@@ -26,7 +26,7 @@ from toil.wdl.dirs import import_directory
 from toil.wdl.evaluate import WdlRuntimeError, gathered_names
 from toil.wdl.files import file_uri, group_of, is_job_store_file, is_url
 from toil.wdl.load import document_for, find_workflow
-from toil.wdl.stdlib import WorkflowStdLib
+from toil.wdl.stdlib import WorkflowStdLib, source_dir_of
 from toil.wdl.values import EnvData
 
 Fragment = Any  # EnvData | list[Fragment] | Gathered, promises included
@@ -83,7 +83,7 @@ class WdlJob(Job):
         return find_workflow(document_for(self.fileStore, self.where.bundle), self.where.doc_path)
 
     def stdlib(self) -> WorkflowStdLib:
-        return WorkflowStdLib(self.workflow().effective_wdl_version, self.fileStore)
+        return WorkflowStdLib(self.workflow().effective_wdl_version, self.fileStore, source_dir_of(self.where.doc_path))
 
     def flatten(self, fragment: Fragment) -> EnvData:
         return flatten(fragment, self.workflow())

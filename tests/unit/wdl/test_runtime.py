@@ -69,3 +69,21 @@ def test_image_and_engine_choice() -> None:
     assert container.task_image({"container": "docker", "default_image": "x"}, {}) == "x"
     assert container.task_image({"container": "docker", "default_image": "x"}, {"docker": "ubuntu"}) == "ubuntu"
     assert container.resolve_option("none", "x", True) == {"container": "none", "default_image": None}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [  # what miniwdl 1.16's own parser gives for each
+        ("2000", 2000), ("4G", 4 * 1000**3), ("1.5 TiB", int(1.5 * 1024**4)), (" 3  GiB ", 3 * GIB),
+        ("10KiB", 10 * 1024), ("7 Ki", 7 * 1024), ("100 MB", 100 * 1000**2), ("1.5Mi", int(1.5 * 1024**2)),
+        ("3T", 3 * 1000**4), ("12 B", 12), ("1.", 1), ("1. G", 1000**3), ("0", 0), ("0 XB", 0), ("0.5 K", 500),
+    ],
+)
+def test_parse_byte_size(text: str, expected: int) -> None:
+    assert runtime.parse_byte_size(text) == expected
+
+
+@pytest.mark.parametrize("text", ["", "lots", ".5", "1..5", "1.2.3", "5 gb", "5 GiBs", "1e3", "-5 G", "2 GiB extra"])
+def test_parse_byte_size_refuses(text: str) -> None:
+    with pytest.raises(ValueError, match="invalid byte size"):
+        runtime.parse_byte_size(text)
