@@ -101,6 +101,19 @@ def test_fan_out_of_fifty_children_made_at_run_time(tmp_path: Path) -> None:
     assert result_of(proc) == f"sum={sum(i * i for i in range(50))} count=50"
 
 
+def test_trace_has_a_row_per_job_from_the_workers_on_this_machine(tmp_path: Path) -> None:
+    """--trace on single_machine: the warm runners' own figures (CPU, memory, I/O) for each job."""
+    proc = run_script("fanout.py", tmp_path / "store", "--width", 50, "--trace", tmp_path / "t" / "trace.tsv",
+                      cwd=tmp_path)
+    assert result_of(proc) == f"sum={sum(i * i for i in range(50))} count=50"
+    lines = (tmp_path / "t" / "trace.tsv").read_text().splitlines()
+    header, rows = lines[0].split("\t"), [dict(zip(lines[0].split("\t"), line.split("\t"), strict=True))
+                                          for line in lines[1:]]
+    assert header[:4] == ["task_id", "native_id", "name", "status"] and len(rows) == 52
+    assert sorted({row["name"] for row in rows}) == ["fan_out", "square", "total"]
+    assert all(row["status"] == "COMPLETED" and int(row["peak_rss"]) > 0 and row["%cpu"] != "-" for row in rows)
+
+
 def test_job_log_messages_reach_the_leader_log(tmp_path: Path) -> None:
     proc = run_script("logging_jobs.py", tmp_path / "store", cwd=tmp_path)
     assert result_of(proc) == "ok"

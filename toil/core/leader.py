@@ -19,7 +19,7 @@ from toil.core.batchsystem import AbstractBatchSystem, BatchJobSpec, UpdatedBatc
 from toil.core.description import JobDescription, RecordError
 from toil.core.job import PermanentJobFailure
 from toil.core.jobstore import AbstractJobStore, NoSuchBlobError
-from toil.core.outcome import OUTCOME_PREFIX, JobError, JobOutcome
+from toil.core.outcome import OUTCOME_PREFIX, Attempt, AttemptMeter, JobError, JobOutcome
 from toil.core.requirements import RequirementError, parse_requirements
 from toil.core.services import DEFAULT_DEADLOCK_CHECK_INTERVAL, DEFAULT_DEADLOCK_WAIT, ServiceManager
 from toil.core.settings import WorkflowSettings
@@ -42,6 +42,7 @@ from toil.core.state import (
     WorkflowFinished,
     validation_for,
 )
+from toil.core.trace import TraceWriter
 
 logger = logging.getLogger(__name__)
 
@@ -106,6 +107,7 @@ class Leader:
         services: ServiceLimits | None = None,
         stop_on_failure: bool = False,
         validation: Validation | None = None,
+        trace: TraceWriter | None = None,
     ) -> None:
         self.store = store
         self.settings = settings
@@ -123,6 +125,7 @@ class Leader:
         self.result = LeaderResult(success=False)
         self.local_queue: list[str] = []
         self.errors: dict[str, JobError] = {}  # the last error each failing job raised
+        self.trace = trace  # --trace: a row per job attempt
         #: after a job fails for good, start nothing new and end once what runs has finished
         self.stop_on_failure = stop_on_failure
         self.stopping = False
@@ -188,6 +191,7 @@ class Leader:
             job_id = self.issued.pop(batch_id)
             reason = f"ran longer than --maxJobDuration {self.max_job_duration:g} s and was killed"
             logger.warning("Job %s %s", self.state.record(job_id), reason)
+            self._trace_unmeasured(job_id, "KILLED", -9)
             self._execute(self.state.handle(JobFailed(job_id, now, reason)))
 
     # -- instructions ---------------------------------------------------------------------
@@ -238,8 +242,11 @@ class Leader:
         command = f"_toil_worker {shlex.quote(record.name)} {shlex.quote(self.locator)} {job_id}"
         spec = BatchJobSpec(job_id, record.display_name or record.name, command, requirements,
                             dict(self.settings.environment))
+        submitted = time.time()  # before: a warm runner may start it before issueBatchJob returns
         batch_id = self.batch.issueBatchJob(spec)
         self.issued[batch_id] = job_id
+        if self.trace is not None:
+            self.trace.issued(job_id, batch_id, submitted)
         logger.debug("Issued job %s as batch job %d", record, batch_id)
 
     def _resolve_promised(self, record: JobDescription) -> Any:
@@ -255,14 +262,17 @@ class Leader:
         while self.local_queue and not self.state.finished and not self.stopping:
             job_id = self.local_queue.pop(0)
             record = self.state.record(job_id)
+            meter = AttemptMeter(job_id) if self.trace is not None else None
             try:
                 commit = worker.run_job(self.store, self.settings, record)
             except Exception as e:  # noqa: BLE001 - a job may raise anything
                 logger.exception("Local job %s failed", record, extra=FAILURE_REPORT)
                 error = JobError.of(job_id, e, isinstance(e, PermanentJobFailure))
                 self.errors[job_id] = error
+                self._trace_attempts([meter.finish(ok=False)] if meter else [], {}, 1)
                 self._execute(self.state.handle(JobFailed(job_id, self.clock(), error.reason, error.permanent)))
                 continue
+            self._trace_attempts([meter.finish(ok=True)] if meter else [], {}, 0)
             self._apply(JobOutcome(job_id, [commit.record], commit.created))
 
     # -- updates --------------------------------------------------------------------------
@@ -275,6 +285,8 @@ class Leader:
             return
         outcome = self._outcome_of(job_id, update)
         if outcome is not None and (outcome.committed or outcome.failure is not None):
+            if self.trace is not None:
+                self._trace_attempts(outcome.attempts, {r.job_id: r for r in outcome.created}, update.exitStatus)
             self._apply(outcome)
             return
         try:
@@ -283,8 +295,11 @@ class Leader:
             record = None
         if record is not None and record.ran:
             failed = self._failed_in_chain(record, update) if update.exitStatus != 0 else None
+            self._trace_unmeasured(job_id, "COMPLETED", 0)
             self._committed(record, failed)
             return
+        lost = update.exitReason is not None and update.exitReason.name in ("KILLED", "LOST", "MEMLIMIT")
+        self._trace_unmeasured(job_id, "KILLED" if lost else "FAILED", update.exitStatus)
         reason, permanent = self._failure_reason(self.state.record(job_id), update)
         self._execute(self.state.handle(JobFailed(job_id, self.clock(), reason, permanent)))
 
@@ -409,6 +424,24 @@ class Leader:
         if tail:
             logger.warning("Log of the failed job %s:\n%s", job, "\n".join("\t" + line for line in tail),
                            extra=JOB_LOG_REPORT)
+
+    def _trace_attempts(self, attempts: list[Attempt], created: dict[str, JobDescription], exit_code: int) -> None:
+        """--trace rows for what a worker (or the leader) measured: each job it ran, chained ones too."""
+        if self.trace is None:
+            return
+        for earlier, later in zip(attempts, attempts[1:], strict=False):
+            self.trace.chained(earlier.job_id, later.job_id)  # submitted with the job it followed
+        for attempt in attempts:
+            node = self.state.nodes.get(attempt.job_id)
+            record = node.record if node is not None else created.get(attempt.job_id)
+            name = (record.display_name or record.name) if record is not None else attempt.job_id
+            self.trace.measured(attempt.job_id, name, node.attempts if node is not None else 1, attempt, exit_code)
+
+    def _trace_unmeasured(self, job_id: str, status: str, exit_code: int) -> None:
+        if self.trace is not None:
+            node = self.state.nodes[job_id]
+            self.trace.unmeasured(job_id, node.record.display_name or node.record.name, node.attempts, status,
+                                  exit_code)
 
     def _drop_stale_outcomes(self) -> None:
         """Outcomes left by workers of an earlier leader describe attempts that are over."""

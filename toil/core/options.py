@@ -55,8 +55,11 @@ DEADLOCK_CHECK_INTERVAL = Option(("--deadlockCheckInterval",), DEFAULT_DEADLOCK_
 SET_ENV: Option[list[tuple[str, str | None]]] = Option(
     ("--setEnv", "-e"), [], "Set an environment variable for every job.", env_pair, dest="environment",
     extra={"action": "append", "metavar": "NAME=VALUE"})
+TRACE: Option[str | None] = Option(("--trace",), None, "Write a row per job attempt to this tab-separated file as "
+                                   "jobs finish (Nextflow's trace columns: times, CPU, peak memory, I/O, host).",
+                                   extra={"metavar": "FILE"})
 CORE_OPTIONS = (WORK_DIR, CLEAN, RESTART, STATS, BATCH_SYSTEM, RETRY_COUNT, MAX_JOB_DURATION, DISABLE_CHAINING, CACHING,
-                MAX_SERVICE_JOBS, DEADLOCK_WAIT, DEADLOCK_CHECK_INTERVAL, SET_ENV)
+                MAX_SERVICE_JOBS, DEADLOCK_WAIT, DEADLOCK_CHECK_INTERVAL, SET_ENV, TRACE)
 
 MAX_CORES: Option[float | None] = Option(("--maxCores",), None, "Cores used at once by all jobs.", cores)
 MAX_MEMORY: Option[int | None] = Option(("--maxMemory",), None, "Memory used at once by all jobs.", size)
@@ -178,6 +181,8 @@ class Config:
     disable_chaining: bool
     caching: bool
     stats: bool
+    #: --trace: the file that gets a row per job attempt
+    trace: str | None
     environment: dict[str, str]
     max_cores: float | None
     max_memory: int | None
@@ -211,6 +216,7 @@ class Config:
             disable_chaining=bool(DISABLE_CHAINING.value(options)),
             caching=bool(CACHING.value(options)),
             stats=stats,
+            trace=TRACE.value(options),
             environment=_environment(SET_ENV.value(options) or []),
             max_cores=MAX_CORES.value(options),
             max_memory=MAX_MEMORY.value(options),

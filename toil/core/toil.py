@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import socket
@@ -21,6 +22,7 @@ from toil.core.jobstore import AbstractJobStore, NoSuchBlobError, parse_locator
 from toil.core.leader import Leader, LeaderResult, ServiceLimits
 from toil.core.options import Config
 from toil.core.settings import ROOT_KEY, WorkflowSettings, load_settings, save_settings
+from toil.core.trace import open_trace
 from toil.core.worker import temp_root
 
 logger = logging.getLogger(__name__)
@@ -182,14 +184,15 @@ class Toil:
                 prepare()
             limits = ServiceLimits(self.config.max_service_jobs, self.config.deadlock_wait,
                                    self.config.deadlock_check_interval)
+            trace = open_trace(self.config.trace)
             leader = Leader(store, settings, batch, self._locator, self.config.retry_count,
                             self.config.max_job_duration, services=limits,
-                            stop_on_failure=self.config.stop_on_failure)
+                            stop_on_failure=self.config.stop_on_failure, trace=trace)
             root = temp_root(settings)
             # Jobs' scratch space, cache and deferred functions live under toil-<workflow id> in
             # --workDir. The leader is a member of this machine's arena while it runs, so no worker
             # cleans up under it; the last member to leave (normally the leader) cleans up.
-            with deferred.membership(root):
+            with deferred.membership(root), contextlib.closing(trace) if trace else contextlib.nullcontext():
                 deferred.run_orphans(root)  # left by workers killed in an earlier run
                 result: LeaderResult = leader.run(root_id)
         if not result.success:

@@ -22,6 +22,7 @@ from toil.core.job import Job
 from toil.core.leader import Leader, LeaderResult, ServiceLimits
 from toil.core.settings import ROOT_KEY, WorkflowSettings, save_settings
 from toil.core.state import Validation
+from toil.core.trace import TraceWriter
 from toil.core.worker import read_record
 from toil.stores.memory import MemoryJobStore
 
@@ -85,6 +86,7 @@ def run_workflow(
     disable_chaining: bool = False,
     validation: Validation = Validation.EVERY_EVENT,
     real_time: bool = False,
+    trace: TraceWriter | None = None,
 ) -> Run:
     """Run root's workflow on the doubles; the state validates its invariants after every event."""
     store, settings = start_store(tmp_path, root, disable_chaining)
@@ -98,7 +100,7 @@ def run_workflow(
     else:
         batch = InlineBatchSystem(batch_settings, idle=clock.advance, clock=clock)
         leader = Leader(store, settings, batch, store.locator, retry_count, clock=clock,
-                        stop_on_failure=stop_on_failure, validation=validation)
+                        stop_on_failure=stop_on_failure, validation=validation, trace=trace)
     try:
         result = leader.run(root.jobStoreID)
     finally:
