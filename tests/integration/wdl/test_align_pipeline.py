@@ -10,14 +10,13 @@ this pipeline and data.
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
 from collections import Counter
 from pathlib import Path
 
 import pytest
 
+from tests.integration.tools import install_missing_tools
 from tests.integration.wdl.align.simulate import Truth, simulate
 from tests.integration.wdl.runner import outputs_of, run_wdl
 
@@ -27,28 +26,6 @@ PIPELINE = Path(__file__).parent / "align" / "align.wdl"
 SAMPLES = ["s1", "s2", "s3"]
 PAIRS, JUNK = 150, 10  # per sample: pairs from the reference, pairs of random sequence
 TOOLS = {"bwa": "bwa", "samtools": "samtools"}  # command -> Debian package
-
-
-def install_missing_tools() -> None:
-    """Install bwa and samtools from Debian when missing (as root); fail the test with the reason otherwise."""
-    missing = sorted({package for command, package in TOOLS.items() if shutil.which(command) is None})
-    if not missing:
-        return
-    if os.geteuid() != 0:
-        pytest.fail(f"{', '.join(missing)} not installed, and installing needs root: "
-                    f"apt-get install -y {' '.join(missing)}")
-    environment = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    for command in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", *missing]):
-        try:
-            done = subprocess.run(command, env=environment, capture_output=True, text=True, timeout=600, check=False)
-        except (OSError, subprocess.TimeoutExpired) as e:
-            pytest.fail(f"could not install {', '.join(missing)}: {' '.join(command)}: {e}")
-        if done.returncode != 0:
-            pytest.fail(f"could not install {', '.join(missing)}: {' '.join(command)} exited {done.returncode}: "
-                        f"{done.stderr.strip()[-2000:]}")
-    still = [command for command in TOOLS if shutil.which(command) is None]
-    if still:
-        pytest.fail(f"{', '.join(still)} still missing after apt-get install {' '.join(missing)}")
 
 
 def samtools(*args: object) -> str:
@@ -62,7 +39,7 @@ def records(bam: str) -> list[list[str]]:
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, object], Truth]:
-    install_missing_tools()
+    install_missing_tools(TOOLS)
     work = tmp_path_factory.mktemp("align")
     truth = simulate(work, SAMPLES, PAIRS, JUNK)
     inputs = {"Align.referenceFasta": "reference.fa",
