@@ -70,6 +70,7 @@ def test_cores_and_booleans(value: Any) -> None:
 
 @FUZZ
 @example({"count": None})  # found: TypeError
+@example("²")  # found: ValueError (a digit to str.isdigit, not to int)
 @given(st.one_of(st.text(max_size=30), numbers, st.dictionaries(
     st.sampled_from(["count", "kind", "model", "brand", "api", "other"]), json_values, max_size=4)))
 def test_accelerators(spec: Any) -> None:

@@ -112,6 +112,8 @@ def test_unknown_runs_and_bad_pages(wes: WesServer) -> None:
     refused(wes.post(f"/runs/{uuid.uuid4().hex}/cancel"), 404)
     refused(wes.get("/runs", params={"page_size": 0}), 400, "page_size")
     refused(wes.get("/runs", params={"page_token": "abc"}), 400, "page_token")
+    refused(wes.get("/runs", params={"page_size": "²"}), 400, "page_size")  # a digit to str.isdigit, not to int
+    refused(wes.get("/runs", params={"page_token": "٣²"}), 400, "page_token")
     refused(wes.post("/service-info"), 405)
     assert wes.post("/service-info").headers["Allow"]
 

@@ -70,7 +70,7 @@ def status_from_bjobs(stat: str, exit_code: str, run_time: str, exit_reason: str
         return JobStatus(JobPhase.DONE, 0, BatchJobExitReason.FINISHED, wall)
     if stat in ("UNKWN", "ZOMBI"):
         return JobStatus(JobPhase.DONE, 255, BatchJobExitReason.LOST, wall, stat)
-    code = int(exit_code) if exit_code.strip().isdigit() else 1
+    code = int(exit_code) if exit_code.strip().isascii() and exit_code.strip().isdigit() else 1
     reason = BatchJobExitReason.FAILED
     if "MEMLIMIT" in exit_reason:
         reason = BatchJobExitReason.MEMLIMIT

@@ -147,7 +147,7 @@ def parse_accelerator(spec: Any) -> Accelerator:
         raise RequirementError(
             f"'{spec}' is not an accelerator requirement (count '{count_text}' is not a number)"
         ) from None
-    if name.isdigit() and not count_text:
+    if name.isascii() and name.isdigit() and not count_text:  # "²" is a digit that int() refuses
         return Accelerator(count=int(name))
     lowered = name.lower()
     if lowered in ("gpu", ""):

@@ -114,9 +114,9 @@ def _known_run(store: StateStore, run_id: str) -> None:
 def _page(args: Any) -> tuple[int, int]:
     size_text = args.get("page_size", "100")
     token = args.get("page_token", "") or "0"
-    if not size_text.isdigit() or not 1 <= int(size_text) <= MAX_PAGE_SIZE:
+    if not (size_text.isascii() and size_text.isdigit()) or not 1 <= int(size_text) <= MAX_PAGE_SIZE:
         raise RequestError(f"page_size must be an integer from 1 to {MAX_PAGE_SIZE}")
-    if not token.isdigit() or len(token) > 12:
+    if not (token.isascii() and token.isdigit()) or len(token) > 12:
         raise RequestError("page_token is not one this server gave out")
     return int(size_text), int(token)
 

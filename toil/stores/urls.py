@@ -192,7 +192,7 @@ class HTTPURLAccess(URLAccess):
             response = self._open(url)  # a server that refuses HEAD: read the headers of a GET
         with response:
             length = response.headers.get("Content-Length")
-        return int(length) if length is not None and length.isdigit() else None
+        return int(length) if length is not None and length.isascii() and length.isdigit() else None
 
     def exists(self, url: str) -> bool:
         try:
