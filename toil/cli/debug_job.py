@@ -125,7 +125,7 @@ def run(options: argparse.Namespace) -> int:
     if options.printJobInfo:
         print(record.to_json().decode())
         return 0
-    if not record.has_body:
+    if not record.runs_code:
         fail(f"Job {describe(record)} has no body to run (it only groups its successors).")
     logging.basicConfig(level=options.logLevel.upper(), format=LOG_FORMAT, stream=sys.stderr)
     mode = "its result will be committed" if options.commit else "nothing it does will be kept"
