@@ -56,11 +56,13 @@ def _open_settings(store: AbstractJobStore) -> WorkflowSettings:
     return settings
 
 
-def run_uncommitted(store: AbstractJobStore, record: JobDescription, temp_root: str) -> tuple[Any, FileStore]:
+def run_uncommitted(store: AbstractJobStore, settings: WorkflowSettings, record: JobDescription,
+                    temp_root: str) -> tuple[Any, FileStore]:
     """Run the job's body and undo what it wrote; return its value and file store."""
     reader = serialize.ResultReader(lambda job_id: _result(store, job_id))
     job = serialize.loads(payload.read_body(store, record), reader)
-    file_store = FileStore(store, record.job_id, temp_root, disk=record.requirements.disk, job_name=record.name)
+    file_store = FileStore(store, record.job_id, temp_root, disk=record.requirements.disk, job_name=record.name,
+                           frontend=settings.frontend)
     try:
         return job._run_body(file_store), file_store
     finally:
@@ -123,7 +125,7 @@ def run(options: argparse.Namespace) -> int:
     if options.printJobInfo:
         print(record.to_json().decode())
         return 0
-    if not record.has_body:
+    if not record.runs_code:
         fail(f"Job {describe(record)} has no body to run (it only groups its successors).")
     logging.basicConfig(level=options.logLevel.upper(), format=LOG_FORMAT, stream=sys.stderr)
     mode = "its result will be committed" if options.commit else "nothing it does will be kept"
@@ -134,7 +136,7 @@ def run(options: argparse.Namespace) -> int:
             print(f"Job {describe(record)} ran and was committed.", file=sys.stderr)
             return 0
         with tempfile.TemporaryDirectory(prefix="toil-debug-job-") as temp_root:
-            value, file_store = run_uncommitted(store, record, temp_root)
+            value, file_store = run_uncommitted(store, settings, record, temp_root)
     except CommandError:
         raise
     except Exception as e:  # noqa: BLE001 - report whatever the job raised

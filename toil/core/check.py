@@ -84,9 +84,10 @@ def reachable_jobs(root_id: str, records: dict[str, JobDescription], report: Sto
 def _check_job(record: JobDescription, records: dict[str, JobDescription],
                keys: dict[Namespace, set[str]], report: StoreReport) -> None:
     name = str(record)
-    if record.has_body and not record.ran and not payload.has_body(record, keys["bodies"]):
+    if record.runs_code and not record.ran and not payload.body_stored(record, keys["bodies"]):
         report.errors.append(f"job {name} has not run and has no body")
-    if record.has_body and record.ran and record.kind != "service" and not payload.has_result(record, keys["results"]):
+    returns_value = record.runs_code and record.ran and record.kind != "service"
+    if returns_value and not payload.result_stored(record, keys["results"]):
         report.errors.append(f"job {name} ran but its return value is missing")
     if not record.ran:
         for producer in record.promises:

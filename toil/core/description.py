@@ -45,8 +45,9 @@ class JobDescription:
     files_to_delete: list[str] = field(default_factory=list)
     #: messages the job logged for the leader (job.log / fileStore.log_to_leader)
     messages: list[list[Any]] = field(default_factory=list)
-    #: the job has a pickled body in the store (a job with none only groups successors)
-    has_body: bool = True
+    #: the job has code to run (a pickled body); a job without only groups its successors
+    #: (stored as ``"body": false``)
+    runs_code: bool = True
     unit_name: str = ""
     #: requirements computed from promises before the job is issued: a base64 pickle of
     #: {name: PromisedRequirement}, resolved by the leader once the producers have run
@@ -55,10 +56,11 @@ class JobDescription:
     services: list[list[str]] = field(default_factory=list)
     #: "" for an ordinary job, "service" for a service host
     kind: str = ""
-    #: the pickled body, base64, when small enough to travel in the record (toil.core.payload)
-    body: str = ""
-    #: the pickled return value, base64, in a committed record when small enough
-    result: str = ""
+    #: the pickled body, base64, when small enough to travel in the record (toil.core.payload;
+    #: stored as ``bd``); "" when it lives in the store's ``bodies`` or the record is kept light
+    inline_body: str = ""
+    #: the pickled return value, base64, in a committed record when small enough (stored as ``res``)
+    inline_result: str = ""
 
     @property
     def successors(self) -> list[str]:
@@ -93,11 +95,11 @@ class JobDescription:
             "preq": self.promised_requirements,
             "services": self.services,
             "kind": self.kind,
-            "bd": self.body,
-            "res": self.result,
+            "bd": self.inline_body,
+            "res": self.inline_result,
         }
         data.update({key: value for key, value in optional.items() if value})
-        if not self.has_body:
+        if not self.runs_code:
             data["body"] = False
         return data
 
@@ -145,13 +147,13 @@ class JobDescription:
                 promises=data.get("promises", []),
                 files_to_delete=data.get("delete", []),
                 messages=data.get("messages", []),
-                has_body=data.get("body", True),
+                runs_code=data.get("body", True),
                 unit_name=data.get("unit", ""),
                 promised_requirements=data.get("preq", ""),
                 services=data.get("services", []),
                 kind=data.get("kind", ""),
-                body=data.get("bd", ""),
-                result=data.get("res", ""),
+                inline_body=data.get("bd", ""),
+                inline_result=data.get("res", ""),
             )
         except RecordError:
             raise

@@ -83,8 +83,11 @@ class FileStore:
         job_name: str = "",
         caching: bool = False,
         scratch: ScratchSlot | None = None,
+        frontend: dict[str, Any] | None = None,
     ) -> None:
         self.jobStore = job_store
+        #: the front-end's section of the workflow's settings (WorkflowSettings.frontend)
+        self.frontend_settings: dict[str, Any] = frontend if frontend is not None else {}
         self.jobID = job_id
         self._temp_root = temp_root
         self._temp_dir: str | None = None

@@ -23,20 +23,20 @@ INLINE_LIMIT = 16 * 1024
 def keep_body(store: AbstractJobStore, record: JobDescription, body: bytes) -> None:
     """Put a new job's body in its record (when small) or in the store (written at once)."""
     if len(body) <= INLINE_LIMIT and not record.checkpoint:  # a checkpoint's reset record has no body
-        record.body = base64.b64encode(body).decode()
+        record.inline_body = base64.b64encode(body).decode()
     else:
-        record.body = ""
+        record.inline_body = ""
         store.put("bodies", record.job_id, body)
 
 
 def read_body(store: AbstractJobStore, record: JobDescription) -> bytes:
     """A job's body, from the record, else from the stored record (the leader keeps records light)."""
-    if record.body:
-        return base64.b64decode(record.body)
+    if record.inline_body:
+        return base64.b64decode(record.inline_body)
     stored = JobDescription.from_json(store.get("jobs", record.job_id), where=record.job_id)
-    if stored.body:
-        record.body = stored.body  # so that the commit keeps it
-        return base64.b64decode(stored.body)
+    if stored.inline_body:
+        record.inline_body = stored.inline_body  # so that the commit keeps it
+        return base64.b64decode(stored.inline_body)
     return store.get("bodies", record.job_id)
 
 
@@ -46,17 +46,17 @@ def lighten(record: JobDescription) -> JobDescription:
     A local job that has yet to run keeps its body: the leader runs it without reading it back.
     """
     if record.ran or not record.local:
-        record.body = ""
-    record.result = ""
+        record.inline_body = ""
+    record.inline_result = ""
     return record
 
 
 def keep_result(store: AbstractJobStore, record: JobDescription, value: bytes) -> None:
     """Put a job's return value in the record its commit writes (when small) or in the store."""
     if len(value) <= INLINE_LIMIT:
-        record.result = base64.b64encode(value).decode()
+        record.inline_result = base64.b64encode(value).decode()
     else:
-        record.result = ""
+        record.inline_result = ""
         store.put("results", record.job_id, value)
 
 
@@ -67,14 +67,16 @@ def read_result(store: AbstractJobStore, job_id: str) -> bytes:
         record = JobDescription.from_json(raw, where=job_id)
     except RecordError:
         record = None
-    if record is not None and record.result:
-        return base64.b64decode(record.result)
+    if record is not None and record.inline_result:
+        return base64.b64decode(record.inline_result)
     return store.get("results", job_id)
 
 
-def has_body(record: JobDescription, body_keys: set[str]) -> bool:
-    return bool(record.body) or record.job_id in body_keys
+def body_stored(record: JobDescription, body_keys: set[str]) -> bool:
+    """Tell whether the job's body is stored: inline in its record or as a blob (one of body_keys)."""
+    return bool(record.inline_body) or record.job_id in body_keys
 
 
-def has_result(record: JobDescription, result_keys: set[str]) -> bool:
-    return bool(record.result) or record.job_id in result_keys
+def result_stored(record: JobDescription, result_keys: set[str]) -> bool:
+    """Tell whether the job's return value is stored: inline in its record or as a blob (one of result_keys)."""
+    return bool(record.inline_result) or record.job_id in result_keys

@@ -35,6 +35,9 @@ class WorkflowSettings:
     user_paths: list[str] = field(default_factory=list)
     #: what workers keep of each job for --stats and --writeLogs
     reporting: JobReporting = field(default_factory=JobReporting)
+    #: the front-end's own settings for its jobs (plain JSON data; toil-cwl-runner's RunOptions):
+    #: set by the runner on the Toil object before start, kept as they were by --restart
+    frontend: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> bytes:
         data: dict[str, Any] = asdict(self)

@@ -55,6 +55,9 @@ class Toil:
         self._locator = ""
         self._batch: AbstractBatchSystem | None = None
         self._finished = False  # start() or restart() returned the root's value
+        #: the front-end's settings for its jobs' workers (plain JSON data), set before start():
+        #: saved as WorkflowSettings.frontend; a --restart keeps those its workflow started with
+        self.frontend: dict[str, Any] = {}
 
     # -- context ----------------------------------------------------------------------------
     def __enter__(self) -> Toil:
@@ -120,7 +123,7 @@ class Toil:
             write_new_jobs(store, new, defaults, known=lambda job_id: False)
             store.put("shared", ROOT_KEY, rootJob._toil_id.encode())  # the workflow exists from here on
 
-        return self._run(rootJob._toil_id, uuid.uuid4().hex[:16], _user_paths(), write_graph)
+        return self._run(rootJob._toil_id, uuid.uuid4().hex[:16], _user_paths(), self.frontend, write_graph)
 
     def restart(self) -> Any:
         """Resume the workflow in the job store; return the root job's return value."""
@@ -132,9 +135,10 @@ class Toil:
                 f"The workflow in {self._locator} never started (it has no root job), so there is nothing to "
                 f"restart; remove the job store (toil clean {self._locator}) and start again without --restart"
             ) from None
-        previous = load_settings(store)  # the workflow's identity: its id, and where its code is
+        previous = load_settings(store)  # the workflow's identity: its id, where its code is, its front-end's settings
         self._open_batch_system()
-        return self._run(root_id, previous.workflow_id, previous.user_paths)
+        # A store from before front-end settings were saved has none: its runner's current ones serve.
+        return self._run(root_id, previous.workflow_id, previous.user_paths, previous.frontend or self.frontend)
 
     def _open_batch_system(self) -> AbstractBatchSystem:
         if self._batch is None:
@@ -155,7 +159,8 @@ class Toil:
             )
         return self._batch
 
-    def _settings(self, workflow_id: str, user_paths: list[str], job_environment: dict[str, str]) -> WorkflowSettings:
+    def _settings(self, workflow_id: str, user_paths: list[str], job_environment: dict[str, str],
+                  frontend: dict[str, Any]) -> WorkflowSettings:
         """What every worker of this run needs to know: built here only, for start and restart alike."""
         config = self.config
         return WorkflowSettings(
@@ -168,17 +173,19 @@ class Toil:
             caching=config.caching,
             user_paths=list(user_paths),
             reporting=config.log_options.reporting(config.stats),
+            frontend=dict(frontend),
         )
 
     def _run(
-        self, root_id: str, workflow_id: str, user_paths: list[str], prepare: Callable[[], None] | None = None
+        self, root_id: str, workflow_id: str, user_paths: list[str], frontend: dict[str, Any],
+        prepare: Callable[[], None] | None = None,
     ) -> Any:
         """Save this run's settings, ``prepare`` (a new workflow's jobs), lead the run; return the root's value."""
         store = self._jobStore
         batch = self._open_batch_system()
         # toil kill, --stats, --writeLogs, and --realTimeLogging (whose address jobs get in their environment)
         with control.leader_session(self.config, store, batch.runs_jobs_here()) as job_environment:
-            settings = self._settings(workflow_id, user_paths, job_environment)
+            settings = self._settings(workflow_id, user_paths, job_environment, frontend)
             save_settings(store, settings)  # before any job can start: every worker reads them
             if prepare is not None:
                 prepare()

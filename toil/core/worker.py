@@ -74,7 +74,7 @@ def run_job(store: AbstractJobStore, settings: WorkflowSettings, record: JobDesc
     job: Job = serialize.loads(payload.read_body(store, record), serialize.ResultReader(_result_reader(store)))
     root = temp_root(settings)
     file_store = FileStore(store, record.job_id, root, disk=record.requirements.disk, job_name=record.name,
-                           caching=settings.caching, scratch=_scratch_slot(root))
+                           caching=settings.caching, scratch=_scratch_slot(root), frontend=settings.frontend)
     created: list[str] = []  # jobs this attempt wrote; dropped again if it does not commit
     committed = False
     try:

@@ -1,10 +1,10 @@
 """CWL File and Directory objects in the job store.
 
 A stored file is ``toilfile:<file id>`` (the core's scheme, shared with the WDL runner).
-A stored directory is ``toildir:<tree file id>``: the tree, JSON of
-``{name: "toilfile:..." | {subtree}}``, is itself a job-store file, so an in-place update
-of the directory (InplaceUpdateRequirement) is seen by every later reader;
-``toildir:<tree file id>/a/b`` names an entry in it.
+A stored directory is ``toildir:<tree file id>``: the tree (the core's one directory format,
+``toil.core.dirs``) is itself a job-store file, so an in-place update of the directory
+(InplaceUpdateRequirement) is seen by every later reader; ``toildir:<tree file id>/a/b``
+names an entry in it.
 The leader imports inputs and exports outputs; a worker stages inputs into a local
 directory before running a tool and uploads what the tool produced.
 """
@@ -12,7 +12,6 @@ directory before running a tool and uploads what the tool produced.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import shutil
 import tempfile
@@ -23,10 +22,10 @@ from typing import Any
 from cwltool.stdfsaccess import StdFsAccess
 from schema_salad.ref_resolver import uri_file_path
 
+from toil.core.dirs import Tree, decode, entry
 from toil.core.files import file_id_of, is_stored
 
 DIR_PREFIX = "toildir:"
-Tree = dict[str, Any]
 
 
 class CWLFileError(Exception):
@@ -50,19 +49,10 @@ def parse_dir_uri(uri: str) -> tuple[str, str]:
     return urllib.parse.unquote(quoted), urllib.parse.unquote(subpath)
 
 
-def tree_entry(tree: Tree, subpath: str) -> str | Tree | None:
-    node: Any = tree
-    for part in [p for p in subpath.split("/") if p]:
-        if not isinstance(node, dict) or part not in node:
-            return None
-        node = node[part]
-    return node  # type: ignore[no-any-return]
-
-
 def resolve_dir_entry(uri: str, load_tree: Callable[[str], Tree]) -> str | Tree | None:
     """What a ``toildir:`` URI names: a ``toilfile:`` URI, a subtree, or None when missing."""
     tree_id, subpath = parse_dir_uri(uri)
-    return tree_entry(load_tree(tree_id), subpath)
+    return entry(load_tree(tree_id), subpath)
 
 
 def is_job_store_uri(uri: str) -> bool:
@@ -102,8 +92,7 @@ class ToilFsAccess(StdFsAccess):
         if self.store is None:
             raise CWLFileError("Cannot read a stored directory here (no job store)")
         with self.store.read_file_stream(tree_id) as f:
-            tree: Tree = json.load(f)
-        return tree
+            return decode(f.read())
 
     def _target(self, fn: str) -> str | Tree | None:
         return resolve_dir_entry(fn, self._load_tree) if is_dir_uri(fn) else fn

@@ -89,12 +89,13 @@ def run_workflow(options: argparse.Namespace) -> int:
     register(document, loaded.tool)
     try:
         with Toil(options) as toil:
+            toil.frontend = run_options(options).to_json()  # what workers read (a --restart keeps the first run's)
             if options.restart:
                 outputs = toil.restart()
             else:
                 ref = ProcessRef(document, (), options.enable_dev, _store_packed(toil, loaded))
                 importer = Importer(lambda path: str(toil.importFile(path)), import_urls=True)
-                root = RootJob(ref, importer.convert(job_order), run_options(options), "main")
+                root = RootJob(ref, importer.convert(job_order), "main")
                 outputs = toil.start(root)
             images = images_used(toil._jobStore)
             if images:

@@ -8,7 +8,7 @@ import os
 import shutil
 import sys
 import threading
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 from cwltool.context import RuntimeContext
@@ -44,7 +44,7 @@ class Unsupported(PermanentJobFailure):
 
 @dataclass
 class RunOptions:
-    """The runner's options that workers need (small, picklable)."""
+    """The runner's options that workers need: kept in the workflow's settings (WorkflowSettings.frontend)."""
 
     no_container: bool = False
     podman: bool = False
@@ -63,6 +63,15 @@ class RunOptions:
     max_memory: int | None = None
     #: --log-dir (absolute): where workers also copy the stdout/stderr files tools declare
     log_dir: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> RunOptions:
+        """Options from the settings; names this version does not know are passed over."""
+        known = {option.name for option in fields(cls)}
+        return cls(**{name: value for name, value in data.items() if name in known})
 
 
 def runtime_context(options: RunOptions, workdir: str, store: Any = None, basedir: str = "") -> RuntimeContext:

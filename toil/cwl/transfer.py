@@ -2,24 +2,22 @@
 
 from __future__ import annotations
 
-import json
+import functools
 import os
-import tempfile
 from collections.abc import Callable
 from typing import Any
 
 from schema_salad.ref_resolver import file_uri
 
+from toil.core.dirs import Tree, entry, localize, read_tree, tree_of, write_tree
 from toil.core.files import file_id_of, is_stored, stored_uri
 from toil.cwl.files import (
     CWLFileError,
-    Tree,
     dir_uri,
     is_dir_uri,
     local_path_of,
     parse_dir_uri,
     sha1_of,
-    tree_entry,
     unique_child,
     visit_files,
 )
@@ -52,24 +50,7 @@ class Importer:
         """Upload a directory's files; return its tree (and list its subdirectories)."""
         if not os.path.isdir(path):
             raise CWLFileError(f"Input directory {path} does not exist")
-        tree: Tree = {}
-        for entry in sorted(os.listdir(path)):
-            child = os.path.join(path, entry)
-            if os.path.isdir(child):
-                tree[entry] = self.tree_of(child, subdirs)
-                if subdirs is not None:
-                    subdirs.append(child)
-            elif os.path.exists(child):
-                tree[entry] = self.file(child)
-        return tree
-
-    def save_tree(self, tree: Tree) -> str:
-        """Store a tree as a job-store file; return its id."""
-        with tempfile.TemporaryDirectory() as scratch:
-            path = os.path.join(scratch, "tree.json")
-            with open(path, "w") as f:
-                json.dump(tree, f, sort_keys=True)
-            return self.upload(path)
+        return tree_of(path, self.file, subdirs)
 
     def directory(self, path: str) -> str:
         real = os.path.realpath(path)
@@ -77,7 +58,7 @@ class Importer:
             return self.known[real]
         if path not in self.known:
             subdirs: list[str] = []
-            tree_id = self.save_tree(self.tree_of(path, subdirs))
+            tree_id = write_tree(self.tree_of(path, subdirs), self.upload)
             self.known[path] = dir_uri(tree_id)
             for sub in subdirs:
                 self.known.setdefault(sub, dir_uri(tree_id, os.path.relpath(sub, path)))
@@ -129,11 +110,7 @@ class Stager:
         return os.path.join(directory, name)
 
     def load_tree(self, tree_id: str) -> Tree:
-        path = self._slot("tree.json")
-        self.read(tree_id, path, True)
-        with open(path) as f:
-            tree: Tree = json.load(f)
-        return tree
+        return read_tree(lambda file_id, path: self.read(file_id, path, True), tree_id)
 
     def _file(self, uri: str, name: str) -> str:
         if uri not in self.local:
@@ -144,23 +121,21 @@ class Stager:
         return self.local[uri]
 
     def _tree(self, tree: Tree, path: str, uri: str) -> None:
-        os.makedirs(path, exist_ok=True)
         self.local[uri] = path
         self.origin[path] = uri
-        for name, node in tree.items():
-            child = os.path.join(path, name)
-            child_uri = uri.rstrip("/") + "/" + name
+        placed = localize(tree, path, lambda file_id, local: self.read(file_id, local, self.mutable))
+        for relative, node, child in placed:
+            child_uri = uri.rstrip("/") + "/" + relative
+            self.local[child_uri] = child
             if isinstance(node, dict):
-                self._tree(node, child, child_uri)
+                self.origin[child] = child_uri
             else:
-                self.read(file_id_of(node), child, self.mutable)
-                self.local[child_uri] = child
                 self.local.setdefault(node, child)
                 self.origin[child] = node
 
     def _dir_entry(self, location: str, name: str) -> str:
         tree_id, subpath = parse_dir_uri(location)
-        node = tree_entry(self.load_tree(tree_id), subpath)
+        node = entry(self.load_tree(tree_id), subpath)
         if node is None:
             raise CWLFileError(f"{name}: missing from its directory in the job store")
         if isinstance(node, dict):
@@ -204,11 +179,11 @@ class Stager:
         importer.known.update({p: u for p, u in self.origin.items() if is_stored(u)})
         for path, tree_id in self.trees.items():
             if os.path.isdir(path):
-                with tempfile.TemporaryDirectory() as scratch:
-                    tree_file = os.path.join(scratch, "tree.json")
-                    with open(tree_file, "w") as f:
-                        json.dump(importer.tree_of(path), f, sort_keys=True)
-                    overwrite(tree_file, tree_id)
+                write_tree(importer.tree_of(path), functools.partial(_overwrite, overwrite, tree_id))
+
+
+def _overwrite(overwrite: Callable[[str, str], object], file_id: str, path: str) -> object:
+    return overwrite(path, file_id)
 
 
 def _stamp(path: str) -> tuple[int, int] | None:
@@ -247,12 +222,8 @@ class Exporter:
     def _entry(self, location: str) -> str | Tree | None:
         tree_id, subpath = parse_dir_uri(location)
         if tree_id not in self.trees:
-            with tempfile.TemporaryDirectory() as scratch:
-                path = os.path.join(scratch, "tree.json")
-                self.export(tree_id, path)
-                with open(path) as f:
-                    self.trees[tree_id] = json.load(f)
-        return tree_entry(self.trees[tree_id], subpath)
+            self.trees[tree_id] = read_tree(self.export, tree_id)
+        return entry(self.trees[tree_id], subpath)
 
     def _source_key(self, location: str, obj: dict[str, Any]) -> str:
         """The same stored file, however it is named (a directory entry or the file itself)."""
@@ -283,20 +254,11 @@ class Exporter:
         os.makedirs(target, exist_ok=True)
         node = self._entry(location) if is_dir_uri(location) else None
         if isinstance(node, dict):
-            self._write_tree(node, target)
+            localize(node, target, self.export)
         elif local_path_of(location) and os.path.isdir(local_path_of(location) or ""):
             from toil.cwl.files import copy_tree
 
             copy_tree(local_path_of(location) or "", target)
-
-    def _write_tree(self, tree: Tree, target: str) -> None:
-        os.makedirs(target, exist_ok=True)
-        for name, node in tree.items():
-            child = os.path.join(target, name)
-            if isinstance(node, dict):
-                self._write_tree(node, child)
-            else:
-                self.export(file_id_of(node), child)
 
     def place(self, obj: dict[str, Any], directory: str) -> None:
         location = str(obj.get("location", ""))

@@ -56,12 +56,20 @@ def out_names(step: WorkflowStep) -> list[str]:
 
 
 class CWLJob(Job):
-    """A job that runs part of a CWL document; the body names the process, never holds it."""
+    """A job that runs part of a CWL document; the body names the process, never holds it.
 
-    def __init__(self, ref: ProcessRef, options: RunOptions, name: str, **kwargs: Any) -> None:
+    The runner's options come from the workflow's settings, read once a process, not from the body.
+    """
+
+    def __init__(self, ref: ProcessRef, name: str, **kwargs: Any) -> None:
         super().__init__(unitName=name, displayName=name, **kwargs)
         self.ref = ref
-        self.options = options
+
+    def run_options(self, fileStore: FileStore) -> RunOptions:
+        legacy = self.__dict__.get("options")  # a body pickled before the options moved to the settings
+        if isinstance(legacy, RunOptions):
+            return legacy
+        return RunOptions.from_json(fileStore.frontend_settings)
 
     @property
     def jobName(self) -> str:
@@ -71,8 +79,8 @@ class CWLJob(Job):
 class RootJob(CWLJob):
     """The document's root process, run with the job order."""
 
-    def __init__(self, ref: ProcessRef, inputs: dict[str, Any], options: RunOptions, name: str) -> None:
-        super().__init__(ref, options, name, local=True)
+    def __init__(self, ref: ProcessRef, inputs: dict[str, Any], name: str) -> None:
+        super().__init__(ref, name, local=True)
         self.inputs = inputs
 
     def run(self, fileStore: FileStore) -> Any:
@@ -84,8 +92,8 @@ class RootJob(CWLJob):
 class WorkflowJob(CWLJob):
     """A (sub)workflow: adds its steps and the job that gathers its outputs."""
 
-    def __init__(self, ref: ProcessRef, inputs: dict[str, Any], options: RunOptions, name: str) -> None:
-        super().__init__(ref, options, name, local=True)
+    def __init__(self, ref: ProcessRef, inputs: dict[str, Any], name: str) -> None:
+        super().__init__(ref, name, local=True)
         self.inputs = inputs
 
     def run(self, fileStore: FileStore) -> Any:
@@ -97,7 +105,7 @@ class WorkflowJob(CWLJob):
             if value is None and "default" in parameter:
                 value = copy.deepcopy(parameter["default"])
             values[parameter["id"]] = value
-        steps = {step.id: StepJob(self.ref.step(step.id), self.options, _step_name(step)) for step in workflow.steps}
+        steps = {step.id: StepJob(self.ref.step(step.id), _step_name(step)) for step in workflow.steps}
         for step in workflow.steps:
             job = steps[step.id]
             job.sources, producers = _sources(step.tool["inputs"], "source", values, steps)
@@ -105,7 +113,7 @@ class WorkflowJob(CWLJob):
                 steps[producer].addFollowOn(job)
             if not producers:
                 self.addChild(job)
-        outputs = OutputJob(self.ref, self.options, "outputs")
+        outputs = OutputJob(self.ref, "outputs")
         outputs.sources, _ = _sources(workflow.tool["outputs"], "outputSource", values, steps)
         self.addFollowOn(outputs)
         return outputs.rv()
@@ -143,8 +151,8 @@ def _sources(
 class OutputJob(CWLJob):
     """Assemble a workflow's outputs once all its steps are done."""
 
-    def __init__(self, ref: ProcessRef, options: RunOptions, name: str) -> None:
-        super().__init__(ref, options, name, local=True)
+    def __init__(self, ref: ProcessRef, name: str) -> None:
+        super().__init__(ref, name, local=True)
         self.sources: dict[str, list[Any] | None] = {}
 
     def run(self, fileStore: FileStore) -> Any:
@@ -159,8 +167,8 @@ class OutputJob(CWLJob):
 class StepJob(CWLJob):
     """One workflow step: resolve its inputs, scatter, evaluate valueFrom and when, run it."""
 
-    def __init__(self, ref: ProcessRef, options: RunOptions, name: str) -> None:
-        super().__init__(ref, options, name, local=True)
+    def __init__(self, ref: ProcessRef, name: str) -> None:
+        super().__init__(ref, name, local=True)
         self.sources: dict[str, list[Any] | None] = {}
 
     def run(self, fileStore: FileStore) -> Any:
@@ -181,33 +189,32 @@ class StepJob(CWLJob):
 
     def _one(self, step: WorkflowStep, tool: Process, inputs: dict[str, Any], names: list[str],
              fileStore: FileStore) -> dict[str, Any]:
-        evaluated = evaluate_step_inputs(step, inputs, self.options, fileStore.jobStore)
+        evaluated = evaluate_step_inputs(step, inputs, self.run_options(fileStore), fileStore.jobStore)
         if evaluated is None:
             return dict.fromkeys(names)  # skipped by `when`
         return launch(self, self.ref, tool, evaluated, names, fileStore)
 
 
-def launch(parent: Job, ref: ProcessRef, tool: Process, inputs: dict[str, Any], names: list[str],
+def launch(parent: CWLJob, ref: ProcessRef, tool: Process, inputs: dict[str, Any], names: list[str],
            fileStore: FileStore) -> dict[str, Any]:
     """Run a process for a job: ExpressionTools here, the rest as new child jobs."""
     kind = tool.tool.get("class")
     name = links.shortname(str(ref.steps[-1])) if ref.steps else links.shortname(str(tool.tool.get("id", "main")))
+    options = parent.run_options(fileStore)
     if kind == "ExpressionTool":
         workdir = fileStore.getLocalTempDir()
-        context = runtime_context(parent.options, workdir, fileStore.jobStore)  # type: ignore[attr-defined]
-        outputs = run_process(prepare_tool(tool, parent.options), inputs, context)  # type: ignore[attr-defined]
+        context = runtime_context(options, workdir, fileStore.jobStore)
+        outputs = run_process(prepare_tool(tool, options), inputs, context)
         return {n: outputs.get(n) for n in names}
     child: Job
     if kind == "Workflow":
-        child = WorkflowJob(ref, inputs, parent.options, name)  # type: ignore[attr-defined]
+        child = WorkflowJob(ref, inputs, name)
     elif kind == "CommandLineTool":
-        prepare_tool(tool, parent.options)  # type: ignore[attr-defined]  # refuse early (no container engine)
+        prepare_tool(tool, options)  # refuse early (no container engine)
         resources = None
         if has_resource_requirement(tool):
-            resources = resources_in_leader(tool, inputs, parent.options, fileStore)  # type: ignore[attr-defined]
-        options: RunOptions = parent.options  # type: ignore[attr-defined]
-        child = ToolJob(ref, inputs, names, options, name,
-                        job_requirements(resources, options.max_cores, options.max_memory))
+            resources = resources_in_leader(tool, inputs, options, fileStore)
+        child = ToolJob(ref, inputs, names, name, job_requirements(resources, options.max_cores, options.max_memory))
     else:
         raise Unsupported(f"Cannot run a process of class {kind}")
     parent.addChild(child)
@@ -217,15 +224,16 @@ def launch(parent: Job, ref: ProcessRef, tool: Process, inputs: dict[str, Any], 
 class ToolJob(CWLJob):
     """A CommandLineTool run in a worker: stage inputs, run with cwltool, upload outputs."""
 
-    def __init__(self, ref: ProcessRef, inputs: dict[str, Any], names: list[str], options: RunOptions,
-                 name: str, requirements: dict[str, Any]) -> None:
-        super().__init__(ref, options, name, **requirements)
+    def __init__(self, ref: ProcessRef, inputs: dict[str, Any], names: list[str], name: str,
+                 requirements: dict[str, Any]) -> None:
+        super().__init__(ref, name, **requirements)
         self.inputs = inputs
         self.names = names
 
     def run(self, fileStore: FileStore) -> Any:
         _, tool = resolve(self.ref, reader(fileStore))
-        tool = prepare_tool(tool, self.options)
+        options = self.run_options(fileStore)
+        tool = prepare_tool(tool, options)
         inplace = _inplace_update(tool)
         workdir = fileStore.getLocalTempDir()
 
@@ -234,10 +242,10 @@ class ToolJob(CWLJob):
 
         stager = Stager(workdir + "/inputs", read, mutable=inplace)
         inputs = stager.stage(copy.deepcopy(self.inputs))
-        context = runtime_context(self.options, workdir)
-        fileStore.keep_between_jobs(*fixed_tool_dirs(context, workdir, self.options))
+        context = runtime_context(options, workdir)
+        fileStore.keep_between_jobs(*fixed_tool_dirs(context, workdir, options))
         setattr(context, RECORDER, lambda image: record_image(fileStore.jobStore, image))
-        outputs = run_with_stderr(tool, inputs, context, workdir, getattr(self.options, "log_dir", ""), self.unitName)
+        outputs = run_with_stderr(tool, inputs, context, workdir, options.log_dir, self.unitName)
         # Outputs are scratch nothing changes again (a link will do), unless updated in place.
         write = fileStore.writeGlobalFile if inplace else fileStore.write_scratch_file
         upload = lambda path: str(write(path))  # noqa: E731

@@ -8,7 +8,9 @@ import os
 import urllib.parse
 from typing import Any
 
-from toil.wdl.dirs import read_manifest, rebuild
+from toil.core.dirs import files_in, localize
+from toil.core.files import file_id_of
+from toil.wdl.dirs import read_directory
 from toil.wdl.files import is_job_store_file, parse_uri
 
 
@@ -55,13 +57,13 @@ class Exporter:
         if not is_job_store_file(uri):
             return uri
         if uri not in self.done:
-            name, manifest = read_manifest(uri, lambda file_id, local: self.toil.exportFile(file_id, local))
+            name, tree = read_directory(uri, self.toil.exportFile)
             path = os.path.join(self.directory, name)
             index = 0
             while os.path.lexists(path):
                 index += 1
                 path = os.path.join(self.directory, str(index), name)
-            rebuild(path, manifest, lambda file_uri_, local: self.toil.exportFile(parse_uri(file_uri_)[0], local))
+            localize(tree, path, self.toil.exportFile)
             self.done[uri] = path
         return self.done[uri]
 
@@ -102,9 +104,9 @@ class URLExporter(Exporter):
         if not is_job_store_file(uri):
             return uri
         if uri not in self.done:
-            name, manifest = read_manifest(uri, lambda file_id, local: self.toil.exportFile(file_id, local))
+            name, tree = read_directory(uri, self.toil.exportFile)
             url = self._place(name)
-            for relative, member in manifest.get("files", {}).items():
-                self.toil.exportFile(parse_uri(member)[0], f"{url}/{urllib.parse.quote(relative)}")
+            for relative, member in files_in(tree):
+                self.toil.exportFile(file_id_of(member), f"{url}/{urllib.parse.quote(relative)}")
             self.done[uri] = url
         return self.done[uri]

@@ -130,8 +130,7 @@ class TaskJob(Job):
         path = path.rstrip("/")
         if path in downloader.uris:
             return downloader.uris[path]
-        return store_directory(path, lambda local: upload(self.fileStore, local, self.work_dir),
-                               self.fileStore.writeGlobalFile, self.work_dir)
+        return store_directory(path, self.fileStore.writeGlobalFile, self.work_dir)
 
 
 def localize_encoded(downloader: Downloader, data: values.Encoded) -> values.Encoded:

@@ -74,3 +74,27 @@ def test_log_dir_keeps_a_failed_tools_stderr(tmp_path: Path) -> None:
                   "--jobStore", tmp_path / "jobstore", tool, cwd=tmp_path)
     assert done.returncode != 0
     assert (logs / "fail-stderr.cwl" / "err.txt").read_text() == "something went wrong\n"
+
+
+def test_restart_keeps_the_options_the_workflow_started_with(tmp_path: Path) -> None:
+    """Workers read the runner's options from the workflow's settings; --restart does not change them."""
+    import subprocess
+
+    from tests.integration.cwl.test_restart import command
+
+    flag = tmp_path / "flag"
+    common = ["--no-container", "--outdir", tmp_path / "out", "--jobStore", tmp_path / "js"]
+    argv, environment = command("--retryCount", "0", "--preserve-environment", "GREETING", *common,
+                                DATA / "needs-flag.cwl", "--flag", flag)
+    environment["GREETING"] = "hello"
+    first = subprocess.run(argv, cwd=tmp_path, env=environment, capture_output=True, text=True, timeout=240,
+                           check=False)
+    assert first.returncode != 0, first.stderr
+    flag.touch()
+    argv, environment = command("--restart", *common, DATA / "needs-flag.cwl", "--flag", flag)
+    environment["GREETING"] = "hello again"
+    second = subprocess.run(argv, cwd=tmp_path, env=environment, capture_output=True, text=True, timeout=240,
+                            check=False)
+    assert second.returncode == 0, second.stderr
+    # --preserve-environment GREETING came from the first run's options: the tool sees the variable.
+    assert Path(json.loads(second.stdout)["out"]["path"]).read_text() == "hello again\n"

@@ -76,7 +76,7 @@ def test_a_failed_commit_leaves_no_new_jobs_and_an_unchanged_record(
     stored = store.get("jobs", root._toil_id)
     assert stored.count(b"\n") == 1 and not worker.read_record(store, root._toil_id).ran, "a torn commit counted"
     assert sorted(store.keys("jobs")) == [root._toil_id], "the new child's record outlived the failed commit"
-    assert worker.read_record(store, root._toil_id).body, "the root's body is gone from its record"
+    assert worker.read_record(store, root._toil_id).inline_body, "the root's body is gone from its record"
     assert list(store.file_ids()) == []
     report = check.check_store(store)
     assert not report.errors and report.unreachable.keys() <= {"results"}

@@ -64,7 +64,7 @@ def test_a_chain_reports_what_it_committed_and_created(setup: tuple[FileJobStore
     assert all(a.ok and a.end >= a.start and a.cpu >= 0 and a.host for a in outcome.attempts)
     again = JobOutcome.from_json(outcome.to_json())
     assert [r.job_id for r in again.committed] == [r.job_id for r in outcome.committed]
-    assert again.committed[1].ran and not again.committed[1].result, "a value does not travel to the leader"
+    assert again.committed[1].ran and not again.committed[1].inline_result, "a value does not travel to the leader"
 
 
 @pytest.mark.parametrize("how, permanent", [("fail", False), ("permanent", True)])
@@ -105,8 +105,8 @@ def test_local_jobs_keep_their_bodies_for_the_leader(setup: tuple[FileJobStore, 
     store, settings = setup
     root = _start(store, Job.wrapJobFn(local_root))
     outcome = JobOutcome.from_json(worker.run_chain(store, settings, root).to_json())
-    assert len(outcome.created) == 3 and all(r.local and r.body for r in outcome.created)
-    assert not outcome.committed[0].body, "the leader needs no body of a job that ran"
+    assert len(outcome.created) == 3 and all(r.local and r.inline_body for r in outcome.created)
+    assert not outcome.committed[0].inline_body, "the leader needs no body of a job that ran"
 
 
 def test_run_job_leaves_the_callers_record_as_it_was(setup: tuple[FileJobStore, WorkflowSettings]) -> None:

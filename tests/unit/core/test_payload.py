@@ -72,7 +72,8 @@ def test_the_leader_reads_a_body_back_from_the_stored_record(store: FileJobStore
     [record] = write_new_jobs(store, collect_new_jobs([job]), Requirements(), known=lambda job_id: False)
     body = payload.read_body(store, record)
     light = payload.lighten(record)
-    assert light.body == "" and payload.read_body(store, light) == body and light.body, "not kept for the commit"
+    assert light.inline_body == "" and payload.read_body(store, light) == body
+    assert light.inline_body, "not kept for the commit"
 
 
 def test_a_version_1_record_reads_its_blobs(store: FileJobStore) -> None:
@@ -85,3 +86,17 @@ def test_a_version_1_record_reads_its_blobs(store: FileJobStore) -> None:
     assert record.ran and payload.read_body(store, record) == store.get("bodies", job._toil_id)
     with pytest.raises(KeyError):
         payload.read_result(store, "j-none")
+
+
+def test_the_stored_field_names_stay_as_they_were() -> None:
+    """Records keep their JSON names ("body", "bd", "res"), so stores written before read back."""
+    from toil.core.description import JobDescription
+
+    old = {"v": 2, "id": "j1", "name": "n", "req": Requirements().to_dict(), "phases": [[], []], "preds": 0,
+           "body": False, "bd": "Ym9keQ==", "res": "dmFsdWU="}
+    record = JobDescription.from_dict(old)
+    assert not record.runs_code and record.inline_body == "Ym9keQ==" and record.inline_result == "dmFsdWU="
+    assert payload.body_stored(record, set()) and payload.result_stored(record, set())
+    assert {k: v for k, v in record.to_dict().items() if k in ("body", "bd", "res")} == {
+        "body": False, "bd": "Ym9keQ==", "res": "dmFsdWU="}
+    assert "body" not in JobDescription.from_dict({**old, "body": True}).to_dict()
