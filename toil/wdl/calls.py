@@ -37,8 +37,7 @@ def call_inputs(job: WdlJob, call: WDL.Tree.Call, env: WDL.Env.Bindings, inputs:
 def task_job(job: WdlJob, task: WDL.Tree.Task, call_name: str, given: EnvData) -> TaskJob:
     """The batch job that runs a task call."""
     requirements = task_requirements(job, task, given)
-    return TaskJob(job.where.bundle, task.pos.abspath, task.name, call_name, given, job.where.options,
-                   **requirements)
+    return TaskJob(job.where.bundle, task.pos.abspath, task.name, call_name, given, **requirements)
 
 
 def task_requirements(job: WdlJob, task: WDL.Tree.Task, given: EnvData) -> dict[str, Any]:
@@ -57,4 +56,4 @@ def task_requirements(job: WdlJob, task: WDL.Tree.Task, given: EnvData) -> dict[
         logger.debug("Could not evaluate the runtime of %s in the leader: %s", task.name, e)
         return {}
     # Values that evaluated but are no size (memory: "lots") are the document's error, not ours to hide.
-    return runtime.requirements(settings, job.where.options.get("limits"))
+    return runtime.requirements(settings, job.fileStore.frontend_settings.get("limits"))

@@ -231,7 +231,8 @@ def root_job(toil: Toil, options: argparse.Namespace, doc: WDL.Tree.Document, bo
         bundle = file_uri(str(toil.importFile(path)), "bundle.json")
     cache_document(bundle, doc)
     inputs = import_inputs(bound, base, toil.importFile, reference=options.reference_inputs)
-    where = Where(bundle, doc.pos.abspath, job_options(options, doc))
+    toil.frontend = job_options(options, doc)  # what workers read (a --restart keeps the first run's)
+    where = Where(bundle, doc.pos.abspath)
     if doc.workflow is None:
         return TaskWorkflowJob(where, target_of(doc).name, inputs)
     return WorkflowJob(where, inputs, label=doc.workflow.name)

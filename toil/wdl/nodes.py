@@ -40,7 +40,7 @@ class OutputsJob(WdlJob):
             for binding in workflow.effective_outputs:
                 if binding.name in env_data:
                     result[binding.name] = env_data[binding.name]
-        if not self.prefix and self.where.options.get("all_call_outputs"):
+        if not self.prefix and self.fileStore.frontend_settings.get("all_call_outputs"):
             for name, value in env_data.items():
                 if "." in name and name not in result:
                     result[name] = value

@@ -73,7 +73,7 @@ def make_call_job(job: WdlJob, call: WDL.Tree.Call, given: EnvData, label: str) 
     if isinstance(callee, WDL.Tree.Task):
         return task_job(job, callee, call.name, given)
     assert isinstance(callee, WDL.Tree.Workflow)
-    where = Where(job.where.bundle, callee.pos.abspath, job.where.options)
+    where = Where(job.where.bundle, callee.pos.abspath)
     return WorkflowJob(where, given, prefix=call.name, label=f"{label}.{call.name}")
 
 

@@ -23,6 +23,6 @@ class TaskWorkflowJob(WdlJob):
         task = find_task(document_for(fileStore, self.where.bundle), self.where.doc_path, self.task_name)
         requirements = task_requirements(self, task, self.inputs)
         job = TaskJob(self.where.bundle, self.where.doc_path, task.name, task.name, self.inputs,
-                      self.where.options, prefix=False, **requirements)
+                      prefix=False, **requirements)
         self.addChild(job)
         return job.rv()

@@ -33,19 +33,20 @@ class TaskJob(Job):
     """Run one task call on a worker; return the call's outputs as ``call.name`` bindings."""
 
     def __init__(self, bundle: str, doc_path: str, task_name: str, call_name: str, inputs: EnvData,
-                 options: dict[str, Any], prefix: bool = True, **requirements: Any) -> None:
+                 prefix: bool = True, **requirements: Any) -> None:
         super().__init__(unitName=call_name, displayName=call_name, **requirements)
         self.bundle = bundle
         self.doc_path = doc_path
         self.task_name = task_name
         self.call_name = call_name
         self.inputs = inputs
-        self.options = options
+        self.options: dict[str, Any] = {}  # set while running: the runner's options (WorkflowSettings.frontend)
         self.prefix = prefix
         self.work_dir = ""  # set while running: the root output files and directories are grouped by
         self._input_paths: list[str] = []  # set while running: files and directories the command may read
 
     def run(self, fileStore: Any) -> EnvData:
+        self.options = fileStore.frontend_settings
         task = find_task(document_for(fileStore, self.bundle), self.doc_path, self.task_name)
         version = task.effective_wdl_version
         task_dir = fileStore.getLocalTempDir()

@@ -64,12 +64,15 @@ def gather(scatter: WDL.Tree.Scatter, iterations: list[EnvData]) -> EnvData:
 
 
 class Where:
-    """Which workflow a job works on: the stored bundle and the document's path in it."""
+    """Which workflow a job works on: the stored bundle and the document's path in it.
 
-    def __init__(self, bundle: str, doc_path: str, options: dict[str, Any]) -> None:
+    The runner's options (container engine, limits, --allCallOutputs) are not here: they are
+    the workflow's settings (WorkflowSettings.frontend), read from the job's file store.
+    """
+
+    def __init__(self, bundle: str, doc_path: str) -> None:
         self.bundle = bundle
         self.doc_path = doc_path
-        self.options = options
 
 
 class WdlJob(Job):
