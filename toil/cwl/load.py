@@ -8,11 +8,9 @@ forked from the leader inherit the leader's cache.
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import os
 import sys
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -27,11 +25,11 @@ from cwltool.workflow import Workflow, WorkflowStep
 from toil.cwl import schemas
 from toil.cwl.container import use_container_jobs
 from toil.cwl.files import CWLFileError
+from toil.cwl.sources import Recorder, Replayer
 
 logger = logging.getLogger(__name__)
 
 _documents: dict[str, Process] = {}
-_rewrites: dict[str, dict[str, str]] = {}  # document -> cwltool.pack's id rewrites, for packed copies
 
 # Read a job-store file's bytes by file id.
 Reader = Callable[[str], bytes]
@@ -41,17 +39,17 @@ Reader = Callable[[str], bytes]
 class ProcessRef:
     """A process in a document: the root (no steps) or the tool a step runs.
 
-    ``packed`` is the job-store file id of the packed document, which a worker that did
-    not inherit the leader's cache loads.
+    ``sources`` is the job-store file id of the texts the document was loaded from
+    (toil.cwl.sources), which a worker that did not inherit the leader's cache loads.
     """
 
     document: str
     steps: tuple[str, ...] = ()
     enable_dev: bool = False
-    packed: str | None = None
+    sources: str | None = None
 
     def step(self, step_id: str) -> ProcessRef:
-        return ProcessRef(self.document, self.steps + (step_id,), self.enable_dev, self.packed)
+        return ProcessRef(self.document, self.steps + (step_id,), self.enable_dev, self.sources)
 
 
 @dataclass
@@ -66,6 +64,7 @@ class Loaded:
     job_order: Any  # cwltool's CommentedMap (keeps line numbers for error messages) or None
     input_basedir: str
     job_loader: Any
+    sources: Recorder
 
 
 def cwltool_namespace(options: argparse.Namespace) -> argparse.Namespace:
@@ -84,15 +83,18 @@ def load_document(options: argparse.Namespace) -> Loaded:
     schemas.warm()
     ns = cwltool_namespace(options)
     runtime_context = RuntimeContext(vars(ns))
+    sources = Recorder()
+    ns.fetcher_constructor = sources  # the loader setup_loadingContext makes reads through it
     loading_context = use_container_jobs(setup_loadingContext(None, runtime_context, ns))
     uri, tool_file_uri = resolve_tool_uri(
         ns.workflow, resolver=loading_context.resolver, fetcher_constructor=loading_context.fetcher_constructor
     )
     job_order, input_basedir, job_loader = _load_job_order(ns, loading_context, tool_file_uri)
+    sources.forget()
     loading_context, workflowobj, uri = fetch_document(uri, loading_context)
     loading_context, uri = resolve_and_validate_document(loading_context, workflowobj, uri)
     tool = make_tool(uri, loading_context)
-    return Loaded(tool, uri, loading_context, runtime_context, ns, job_order, input_basedir, job_loader)
+    return Loaded(tool, uri, loading_context, runtime_context, ns, job_order, input_basedir, job_loader, sources)
 
 
 def _load_job_order(ns: argparse.Namespace, loading_context: Any, tool_file_uri: str) -> Any:
@@ -211,19 +213,6 @@ def register(document: str, tool: Process) -> None:
     _documents[document] = tool
 
 
-def pack_document(loaded: Loaded) -> bytes | None:
-    """The packed document and cwltool's id rewrites, as JSON to keep in the job store."""
-    from cwltool.pack import pack
-
-    rewrite: dict[str, str] = {}
-    try:
-        packed = pack(loaded.loading_context, loaded.uri, rewrite_out=rewrite)
-    except Exception as e:  # noqa: BLE001 - workers then load the document from its URI
-        logger.debug("Could not pack %s: %s", loaded.uri, e)
-        return None
-    return json.dumps({"packed": packed, "rewrite": rewrite}, default=str).encode()
-
-
 def root_of(ref: ProcessRef, read: Reader | None = None) -> Process:
     """The document's root process, from this process's cache or loaded once."""
     if ref.document not in _documents:
@@ -231,45 +220,25 @@ def root_of(ref: ProcessRef, read: Reader | None = None) -> Process:
 
         schemas.warm()
         context = use_container_jobs(LoadingContext({"enable_dev": ref.enable_dev, "relax_path_checks": True}))
-        if ref.packed and read is not None:
-            logger.debug("Loading the packed copy of %s", ref.document)
-            data = json.loads(read(ref.packed))
-            handle, path = tempfile.mkstemp(suffix=".cwl", prefix="packed-")
-            with os.fdopen(handle, "w") as f:
-                json.dump(data["packed"], f)
-            _rewrites[ref.document] = data["rewrite"]
-            _documents[ref.document] = load_tool("file://" + path + "#main", context)
+        if ref.sources and read is not None:
+            logger.debug("Loading %s from the texts the leader read", ref.document)
+            context.fetcher_constructor = Replayer(read(ref.sources))
         else:
             logger.debug("Loading %s", ref.document)
-            _documents[ref.document] = load_tool(ref.document, context)
+        _documents[ref.document] = load_tool(ref.document, context)
     return _documents[ref.document]
 
 
 def resolve(ref: ProcessRef, read: Reader | None = None) -> tuple[WorkflowStep | None, Process]:
     """The step (None for the root) and the process it runs."""
     process = root_of(ref, read)
-    rewrite = _rewrites.get(ref.document)
     step: WorkflowStep | None = None
     for step_id in ref.steps:
         if not isinstance(process, Workflow):
             raise LookupError(f"{step_id} is not inside a workflow")
-        step = _step(process, packed_id(step_id, rewrite) if rewrite else step_id)
+        step = _step(process, step_id)
         process = step.embedded_tool
     return step, process
-
-
-def packed_id(original: str, rewrite: dict[str, str]) -> str:
-    """The fragment an id has in the packed document (cwltool.pack's prefix rewriting)."""
-    best = ""
-    for old in rewrite:
-        prefix = old + "/" if "#" in old else old + "#"
-        if (original == old or original.startswith(prefix)) and len(old) > len(best):
-            best = old
-    if not best:
-        return original.rsplit("#", 1)[-1]
-    new = rewrite[best]
-    rest = original[len(best) + 1:] if original != best else ""
-    return (new + "/" + rest if rest else new).lstrip("#")
 
 
 def _step(workflow: Workflow, step_id: str) -> WorkflowStep:

@@ -23,7 +23,6 @@ from toil.cwl.load import (
     document_key,
     initial_job_order,
     load_document,
-    pack_document,
     register,
 )
 from toil.cwl.messages import PROG, UNSUPPORTED_EXIT, fold, has_location, not_cwl
@@ -93,7 +92,7 @@ def run_workflow(options: argparse.Namespace) -> int:
             if options.restart:
                 outputs = toil.restart()
             else:
-                ref = ProcessRef(document, (), options.enable_dev, _store_packed(toil, loaded))
+                ref = ProcessRef(document, (), options.enable_dev, _store_sources(toil, loaded))
                 importer = Importer(lambda path: str(toil.importFile(path)), import_urls=True)
                 root = RootJob(ref, importer.convert(job_order), "main")
                 outputs = toil.start(root)
@@ -129,15 +128,12 @@ def check_containers(tool: Any, options: RunOptions, local: bool = False) -> Non
         check_containers(step.embedded_tool, options, local)
 
 
-def _store_packed(toil: Toil, loaded: Any) -> str | None:
-    """Keep the packed document in the job store (for workers that must load it); its file id."""
-    packed = pack_document(loaded)
-    if packed is None:
-        return None
+def _store_sources(toil: Toil, loaded: Any) -> str:
+    """Keep the texts the document was loaded from in the job store (for workers that must load it)."""
     with tempfile.TemporaryDirectory() as directory:
-        path = os.path.join(directory, "packed.cwl.json")
+        path = os.path.join(directory, "sources.json")
         with open(path, "wb") as f:
-            f.write(packed)
+            f.write(loaded.sources.to_json())
         return str(toil.importFile(path))
 
 

@@ -42,7 +42,7 @@ logger = logging.getLogger(__name__)
 
 
 def reader(file_store: FileStore) -> Callable[[str], bytes]:
-    """Read a job-store file's bytes (the packed document, when a worker must load it)."""
+    """Read a job-store file's bytes (the texts a document was loaded from, when a worker must load it)."""
 
     def read(file_id: str) -> bytes:
         with file_store.readGlobalFileStream(file_id) as stream:
