@@ -11,6 +11,9 @@ import sys
 import tempfile
 from typing import Any
 
+from cwltool.errors import UnsupportedRequirement, WorkflowException
+from schema_salad.exceptions import ValidationException
+
 from toil.core import errors, plugins
 from toil.core.containers import ContainerError, describe, images_used
 from toil.core.toil import Toil
@@ -140,19 +143,19 @@ def _store_sources(toil: Toil, loaded: Any) -> str:
 def error_message(error: BaseException, document: str = "") -> str:
     """One line for a user error: schema-salad's located messages folded to their deepest problem."""
     text = fold(str(error))
-    if type(error).__name__ == "ValidationException":
+    if isinstance(error, ValidationException):
         if document and not has_location(text):
             text = f"{document}: {text}"  # e.g. no or an unknown cwlVersion: say which document
         return f"Tool definition failed validation: {text}" if "\n" in str(error).strip() else text
     if isinstance(error, (CWLFileError, Unsupported, ContainerError, errors.FailedJobsException)):
         return text
-    if type(error).__name__ in ("WorkflowException", "UnsupportedRequirement"):
+    if isinstance(error, (WorkflowException, UnsupportedRequirement)):
         return text
     return f"{type(error).__name__}: {text}" if text else type(error).__name__
 
 
 def error_exit_code(error: BaseException) -> int:
-    if isinstance(error, Unsupported) or type(error).__name__ == "UnsupportedRequirement":
+    if isinstance(error, (Unsupported, UnsupportedRequirement)):
         return UNSUPPORTED_EXIT
     if isinstance(error, errors.FailedJobsException):
         raised = [getattr(job, "error", None) for job in error.failed_jobs]
