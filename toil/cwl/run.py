@@ -138,7 +138,7 @@ def _store_packed(toil: Toil, loaded: Any) -> str | None:
         path = os.path.join(directory, "packed.cwl.json")
         with open(path, "wb") as f:
             f.write(packed)
-        return str(toil.importFile(path))
+        return str(toil.importFile(path, symlink=False))  # a temporary file: copied
 
 
 def error_message(error: BaseException, document: str = "") -> str:
