@@ -15,15 +15,15 @@ SCHEME = "toilfile"
 PREFIX = SCHEME + ":"
 
 
-def import_url(store: AbstractJobStore, url: str) -> tuple[str, int]:
-    """Copy a file at a path or URL into the job store; return (file id, size)."""
-    result: tuple[str, int] = plugins.url_registry().import_url(store, url)
+def import_url(store: AbstractJobStore, url: str, link: bool = False) -> tuple[str, int]:
+    """Copy a file at a path or URL into the job store (``link``: linked in where the store can)."""
+    result: tuple[str, int] = plugins.url_registry().import_url(store, url, link)
     return result
 
 
-def export_url(store: AbstractJobStore, file_id: str, url: str, link: bool = False) -> None:
-    """Copy a stored file to a path or URL (``link``: a hard link where the store allows)."""
-    plugins.url_registry().export_url(store, file_id, url, link)
+def export_url(store: AbstractJobStore, file_id: str, url: str, link: bool = False, move: bool = False) -> None:
+    """Copy a stored file to a path or URL (``link``: a hard link, ``move``: moved, where the store allows)."""
+    plugins.url_registry().export_url(store, file_id, url, link, move)
 
 
 def stored_uri(file_id: str) -> str:

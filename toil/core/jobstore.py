@@ -159,6 +159,18 @@ class AbstractJobStore(abc.ABC):
         store on the same filesystem may take it by a hard link instead of a copy.
         """
 
+    def link_import(self, local_path: str, file_id: str) -> bool:
+        """Take a local input file in without copying it, where this store can; return whether it did.
+
+        The store then shares the user's file (a hard or symbolic link): it must not change while
+        the workflow runs, and changed_imports() tells when it did.
+        """
+        return False
+
+    def changed_imports(self) -> list[str]:
+        """One line for each input taken in by link_import that changed since (or is gone)."""
+        return []
+
     @abc.abstractmethod
     def read_file(self, file_id: str, local_path: str, link: bool = False) -> None:
         """Copy a stored file to a local path; with ``link``, a hard link where possible.
@@ -192,6 +204,10 @@ class AbstractJobStore(abc.ABC):
 
     def local_path(self, file_id: str) -> str | None:
         """Return a local path of the stored file when the store has one, else None."""
+        return None
+
+    def local_directory(self) -> str | None:
+        """The local directory holding the stored files, when the store is one, else None."""
         return None
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from toil.core import logs, plugins
-from toil.core.optiontypes import Option, cores, count, duration, env_pair, flag, log_level, size
+from toil.core.optiontypes import Option, boolean, cores, count, duration, env_pair, flag, log_level, size
 from toil.core.requirements import RequirementError, Requirements, human2bytes, parse_accelerator, parse_bool
 from toil.core.services import DEFAULT_DEADLOCK_CHECK_INTERVAL, DEFAULT_DEADLOCK_WAIT
 
@@ -61,6 +61,25 @@ TRACE: Option[str | None] = Option(("--trace",), None, "Write a row per job atte
 CORE_OPTIONS = (WORK_DIR, CLEAN, RESTART, STATS, BATCH_SYSTEM, RETRY_COUNT, MAX_JOB_DURATION, DISABLE_CHAINING, CACHING,
                 MAX_SERVICE_JOBS, DEADLOCK_WAIT, DEADLOCK_CHECK_INTERVAL, SET_ENV, TRACE)
 
+# Staging: how local files enter and leave a job store on a local filesystem (Toil's spellings).
+SYMLINK_IMPORTS = Option(
+    ("--symlinkImports",), True, "Take local input files into a file job store by a hard link (a symbolic link "
+    "across filesystems) instead of a copy (default %(default)s). They must not change while the workflow runs: "
+    "a --restart refuses changed ones. false copies them (a reflink where the filesystem can).", boolean,
+    extra={"nargs": "?", "const": True, "metavar": "BOOL"})
+LINK_IMPORTS = Option(("--linkImports",), True, "Same as --symlinkImports=true.", dest=SYMLINK_IMPORTS.name,
+                      extra={"action": "store_const", "const": True})
+NO_LINK_IMPORTS = Option(("--noLinkImports",), True, "Same as --symlinkImports=false.", dest=SYMLINK_IMPORTS.name,
+                         extra={"action": "store_const", "const": False})
+MOVE_OUTPUTS = flag("--moveOutputs", help="Move the workflow's output files out of a file job store into place, "
+                    "leaving symbolic links to them in the store, instead of linking or copying them "
+                    "(default false).")
+MOVE_EXPORTS = Option(("--moveExports",), False, "Same as --moveOutputs=true.", dest=MOVE_OUTPUTS.name,
+                      extra={"action": "store_const", "const": True})
+NO_MOVE_EXPORTS = Option(("--noMoveExports",), False, "Same as --moveOutputs=false.", dest=MOVE_OUTPUTS.name,
+                         extra={"action": "store_const", "const": False})
+STAGING_OPTIONS = (SYMLINK_IMPORTS, LINK_IMPORTS, NO_LINK_IMPORTS, MOVE_OUTPUTS, MOVE_EXPORTS, NO_MOVE_EXPORTS)
+
 MAX_CORES: Option[float | None] = Option(("--maxCores",), None, "Cores used at once by all jobs.", cores)
 MAX_MEMORY: Option[int | None] = Option(("--maxMemory",), None, "Memory used at once by all jobs.", size)
 MAX_DISK: Option[int | None] = Option(("--maxDisk",), None, "Disk used at once by all jobs.", size)
@@ -79,7 +98,8 @@ KILL_POLLING_INTERVAL = Option(("--kill_polling_interval", "--killPollingInterva
                                float, extra={"metavar": "SECONDS"})
 
 #: Boolean options whose value is optional and never a word that is no boolean (_give_flags_their_values).
-_FLAGS = frozenset(name for option in (RESTART, STATS, DISABLE_CHAINING, CACHING) for name in option.flags)
+_FLAGS = frozenset(name for option in (RESTART, STATS, DISABLE_CHAINING, CACHING, SYMLINK_IMPORTS, MOVE_OUTPUTS)
+                   for name in option.flags)
 
 
 def _is_boolean_word(word: str) -> bool:
@@ -140,6 +160,7 @@ def add_toil_options(parser: Any, jobstore_as_flag: bool = False) -> None:
     batch_system = dataclasses.replace(BATCH_SYSTEM, help=f"Where jobs run: {names} (default %(default)s).")
     _add_group(parser, "Core", tuple(batch_system if o is BATCH_SYSTEM else o for o in CORE_OPTIONS))
     _add_group(parser, "Resources", RESOURCE_OPTIONS)
+    _add_group(parser, "Staging files", STAGING_OPTIONS)
     logs.add_log_options(parser)  # toil.core.logs
     KILL_POLLING_INTERVAL.add_to(parser)  # toil kill (toil.core.control)
     plugins.add_plugin_options(parser)
@@ -189,6 +210,10 @@ class Config:
     max_disk: int | None
     defaults: Requirements
     log_options: logs.LogOptions
+    #: --symlinkImports: local inputs linked into a file job store rather than copied
+    link_imports: bool
+    #: --moveOutputs: outputs moved out of a file job store rather than linked or copied
+    move_outputs: bool
     #: the whole namespace: each plugin reads its own section from it
     options: argparse.Namespace
 
@@ -223,6 +248,8 @@ class Config:
             max_disk=MAX_DISK.value(options),
             defaults=_default_requirements(options),
             log_options=logs.LogOptions.from_options(options),
+            link_imports=bool(SYMLINK_IMPORTS.value(options)),
+            move_outputs=bool(MOVE_OUTPUTS.value(options)),
             options=options,
         )
 

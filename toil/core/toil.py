@@ -135,6 +135,12 @@ class Toil:
                 f"The workflow in {self._locator} never started (it has no root job), so there is nothing to "
                 f"restart; remove the job store (toil clean {self._locator}) and start again without --restart"
             ) from None
+        changed = store.changed_imports()
+        if changed:
+            raise errors.ToilRestartError(
+                f"Cannot restart the workflow in {self._locator}: input files it linked in have changed since it "
+                f"started ({'; '.join(changed)}); put them back as they were, or start again without --restart"
+            )
         previous = load_settings(store)  # the workflow's identity: its id, where its code is, its front-end's settings
         self._open_batch_system()
         # A store from before front-end settings were saved has none: its runner's current ones serve.
@@ -147,6 +153,7 @@ class Toil:
             except plugins.UnknownPluginError as e:
                 raise errors.ToilConfigError(str(e)) from None
             os.makedirs(self.config.work_dir, exist_ok=True)
+            _note_filesystems(self.config.work_dir, self._jobStore.local_directory())
             self._batch = cls(
                 BatchSystemSettings(
                     max_cores=self.config.max_cores,
@@ -221,12 +228,16 @@ class Toil:
 
     # -- files ------------------------------------------------------------------------------
     def importFile(self, srcUrl: str, sharedFileName: str | None = None, symlink: bool = True) -> FileID:
-        """Copy a file (a path or a file:, http(s): URL) into the job store."""
+        """Copy a file (a path or a file:, http(s): URL) into the job store.
+
+        With ``symlink`` (and --symlinkImports, the default), a local file is linked in where the
+        store can rather than copied: it must not change while the workflow runs.
+        """
         from toil.core.files import import_url
 
         store = self._jobStore
         try:
-            file_id, size = import_url(store, srcUrl)
+            file_id, size = import_url(store, srcUrl, link=symlink and self.config.link_imports)
         except (OSError, ValueError) as e:
             raise errors.file_transfer_error("import", srcUrl, e) from e
         return FileID(file_id, size)
@@ -239,10 +250,12 @@ class Toil:
 
         store = self._jobStore
         # Once the workflow has finished and the store goes when this block ends (--clean), nothing
-        # reads the stored copy again: a local file is hard-linked out rather than copied.
+        # reads the stored copy again: a local file is hard-linked out rather than copied. With
+        # --moveOutputs, a finished workflow's files are moved out whether the store stays or not.
         link = self._finished and self.config.clean in ("always", "onSuccess")
+        move = self._finished and self.config.move_outputs
         try:
-            export_url(store, jobStoreFileID, dstUrl, link)
+            export_url(store, jobStoreFileID, dstUrl, link, move)
         except (OSError, ValueError) as e:
             raise errors.file_transfer_error("export to", dstUrl, e) from e
 
@@ -253,3 +266,17 @@ class Toil:
         import tempfile
 
         return os.path.abspath(configWorkDir or tempfile.gettempdir())
+
+
+def _note_filesystems(work_dir: str, store_dir: str | None) -> None:
+    """Say once when jobs' files cannot be linked between their work directories and the store."""
+    if store_dir is None:
+        return
+    try:
+        apart = os.stat(work_dir).st_dev != os.stat(store_dir).st_dev
+    except OSError:
+        return
+    if apart:
+        logger.info("The work directory %s and the job store %s are on different filesystems: jobs' files are "
+                    "copied between them, not linked (--workDir on the job store's filesystem avoids the copies)",
+                    work_dir, store_dir)

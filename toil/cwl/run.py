@@ -137,7 +137,7 @@ def _store_sources(toil: Toil, loaded: Any) -> str:
         path = os.path.join(directory, "sources.json")
         with open(path, "wb") as f:
             f.write(loaded.sources.to_json())
-        return str(toil.importFile(path))
+        return str(toil.importFile(path, symlink=False))  # a temporary file: copied
 
 
 def error_message(error: BaseException, document: str = "") -> str:

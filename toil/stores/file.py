@@ -39,6 +39,7 @@ from toil.core.jobstore import (
     NoSuchJobStoreError,
     NotAJobStoreError,
 )
+from toil.stores import staging
 from toil.stores.atomic import atomic_copy, atomic_link_or_copy, temp_name
 from toil.stores.names import check_file_id, check_key, new_file_id
 
@@ -358,6 +359,16 @@ class FileJobStore(AbstractJobStore):
             atomic_copy(local_path, path)
         return file_id
 
+    def link_import(self, local_path: str, file_id: str) -> bool:
+        if not staging.linkable(local_path):
+            return False
+        file_id, path = self._file_dest(file_id)
+        self.put("shared", staging.record_key(file_id), staging.link_in(local_path, path, file_id))
+        return True
+
+    def changed_imports(self) -> list[str]:
+        return staging.changed_imports(self, self._file_path)
+
     def read_file(self, file_id: str, local_path: str, link: bool = False) -> None:
         """Copy (or with ``link``, hard-link) a stored file to local_path, replacing it.
 
@@ -366,6 +377,7 @@ class FileJobStore(AbstractJobStore):
         src = self._file_path(file_id)
         try:
             if link:
+                src = os.path.realpath(src)  # an input linked in: link to the user's file itself
                 atomic_link_or_copy(src, local_path)
             else:
                 atomic_copy(src, local_path)
@@ -416,6 +428,9 @@ class FileJobStore(AbstractJobStore):
     def local_path(self, file_id: str) -> str | None:
         path = self._file_path(file_id)
         return path if os.path.isfile(path) else None
+
+    def local_directory(self) -> str | None:
+        return self.path
 
 
 def _list_fanned(directory: str) -> Iterator[str]:

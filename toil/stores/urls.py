@@ -22,7 +22,8 @@ from collections.abc import Iterator
 from typing import IO
 
 from toil.core.jobstore import AbstractJobStore
-from toil.stores.atomic import atomic_copy, atomic_link_or_copy
+from toil.stores.atomic import atomic_copy
+from toil.stores.staging import link_out, move_out
 
 _SCHEME_RE = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):")
 HTTP_TIMEOUT = 60.0
@@ -254,8 +255,12 @@ def url_basename(url: str) -> str:
     return posixpath.basename(path.rstrip("/"))
 
 
-def import_url(store: AbstractJobStore, url: str) -> tuple[str, int]:
-    """Copy the file at url into the store; return its file id and size."""
+def import_url(store: AbstractJobStore, url: str, link: bool = False) -> tuple[str, int]:
+    """Copy the file at url into the store; return its file id and size.
+
+    With ``link``, a local file is linked in where the store can (``link_import``): the caller
+    promises that nothing changes it while the workflow runs.
+    """
     access = access_for(url)
     file_id = store.new_file_id(url_basename(url))
     local = access.local_path(url)
@@ -263,7 +268,8 @@ def import_url(store: AbstractJobStore, url: str) -> tuple[str, int]:
         if os.path.isdir(local):
             raise IsADirectoryError(f"Cannot import '{url}': it is a directory.")
         try:
-            store.write_file(local, file_id)
+            if not (link and store.link_import(local, file_id)):
+                store.write_file(local, file_id)
         except FileNotFoundError:
             if not os.path.exists(local):
                 raise URLNotFoundError(url) from None
@@ -277,19 +283,20 @@ def import_url(store: AbstractJobStore, url: str) -> tuple[str, int]:
     return file_id, size
 
 
-def export_url(store: AbstractJobStore, file_id: str, url: str, link: bool = False) -> None:
+def export_url(store: AbstractJobStore, file_id: str, url: str, link: bool = False, move: bool = False) -> None:
     """Write a stored file at url (for local paths: parents created, atomic replace).
 
-    With ``link``, a file of a local store exported to a local path is hard-linked (copied
-    across filesystems): only for a store that goes once the run is over.
+    For a local store and a local path, ``link`` hard-links the file out and ``move`` moves it
+    out, leaving a symbolic link to it in the store (both copy across filesystems, and copy a
+    file that is also an input linked in): only once nothing reads the stored file again.
     """
     access = access_for(url)
     local = store.local_path(file_id)
     if local is not None:
-        if link and isinstance(access, FileURLAccess):
+        if (link or move) and isinstance(access, FileURLAccess):
             path = access.local_path(url)
             os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-            atomic_link_or_copy(local, path)
+            (move_out if move else link_out)(local, path)
         else:
             access.write_from(local, url)
         return

@@ -228,7 +228,7 @@ def root_job(toil: Toil, options: argparse.Namespace, doc: WDL.Tree.Document, bo
         path = os.path.join(scratch, "bundle.json")
         with open(path, "wb") as handle:
             handle.write(make_bundle(doc, options.check_quant))
-        bundle = file_uri(str(toil.importFile(path)), "bundle.json")
+        bundle = file_uri(str(toil.importFile(path, symlink=False)), "bundle.json")  # a temporary file: copied
     cache_document(bundle, doc)
     inputs = import_inputs(bound, base, toil.importFile, reference=options.reference_inputs)
     toil.frontend = job_options(options, doc)  # what workers read (a --restart keeps the first run's)
