@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from toil.core import logs, plugins
-from toil.core.optiontypes import Option, cores, count, duration, env_pair, flag, log_level, size
+from toil.core.optiontypes import Option, cores, count, duration, env_pair, flag, log_level, port, seconds, size
 from toil.core.requirements import RequirementError, Requirements, human2bytes, parse_accelerator, parse_bool
 from toil.core.services import DEFAULT_DEADLOCK_CHECK_INTERVAL, DEFAULT_DEADLOCK_WAIT
 
@@ -61,6 +61,20 @@ TRACE: Option[str | None] = Option(("--trace",), None, "Write a row per job atte
 CORE_OPTIONS = (WORK_DIR, CLEAN, RESTART, STATS, BATCH_SYSTEM, RETRY_COUNT, MAX_JOB_DURATION, DISABLE_CHAINING, CACHING,
                 MAX_SERVICE_JOBS, DEADLOCK_WAIT, DEADLOCK_CHECK_INTERVAL, SET_ENV, TRACE)
 
+DISABLE_PROGRESS = flag("--disableProgress", help="Draw no status line on a terminal; log a summary every "
+                        "--progressInterval seconds instead, as when stderr is no terminal.")
+PROGRESS_INTERVAL = Option(("--progressInterval",), 60.0, "Seconds between the log's progress summaries when no "
+                           "status line is drawn (0: none; default %(default)g).", seconds,
+                           extra={"metavar": "SECONDS"})
+METRICS = flag("--metrics", help="Serve Prometheus metrics of the run on 127.0.0.1 while it runs (the leader logs "
+               "the address).")
+METRICS_PORT = Option(("--metricsPort",), 0, "The port --metrics serves on (default: a free one).", port,
+                      extra={"metavar": "PORT"})
+METRICS_WAIT = Option(("--metricsWait",), 15.0, "At the end of the run, seconds --metrics waits for a scraper that "
+                      "came before to read the final figures (default %(default)g).", seconds,
+                      extra={"metavar": "SECONDS"})
+WATCH_OPTIONS = (DISABLE_PROGRESS, PROGRESS_INTERVAL, METRICS, METRICS_PORT, METRICS_WAIT)
+
 MAX_CORES: Option[float | None] = Option(("--maxCores",), None, "Cores used at once by all jobs.", cores)
 MAX_MEMORY: Option[int | None] = Option(("--maxMemory",), None, "Memory used at once by all jobs.", size)
 MAX_DISK: Option[int | None] = Option(("--maxDisk",), None, "Disk used at once by all jobs.", size)
@@ -79,7 +93,8 @@ KILL_POLLING_INTERVAL = Option(("--kill_polling_interval", "--killPollingInterva
                                float, extra={"metavar": "SECONDS"})
 
 #: Boolean options whose value is optional and never a word that is no boolean (_give_flags_their_values).
-_FLAGS = frozenset(name for option in (RESTART, STATS, DISABLE_CHAINING, CACHING) for name in option.flags)
+_FLAGS = frozenset(name for option in (RESTART, STATS, DISABLE_CHAINING, CACHING, DISABLE_PROGRESS, METRICS)
+                     for name in option.flags)
 
 
 def _is_boolean_word(word: str) -> bool:
@@ -140,6 +155,7 @@ def add_toil_options(parser: Any, jobstore_as_flag: bool = False) -> None:
     batch_system = dataclasses.replace(BATCH_SYSTEM, help=f"Where jobs run: {names} (default %(default)s).")
     _add_group(parser, "Core", tuple(batch_system if o is BATCH_SYSTEM else o for o in CORE_OPTIONS))
     _add_group(parser, "Resources", RESOURCE_OPTIONS)
+    _add_group(parser, "Progress and metrics", WATCH_OPTIONS)
     logs.add_log_options(parser)  # toil.core.logs
     KILL_POLLING_INTERVAL.add_to(parser)  # toil kill (toil.core.control)
     plugins.add_plugin_options(parser)
@@ -184,6 +200,12 @@ class Config:
     #: --trace: the file that gets a row per job attempt
     trace: str | None
     environment: dict[str, str]
+    #: the status line (toil.core.progress), the log's summaries, and --metrics (toil.core.metrics)
+    disable_progress: bool
+    progress_interval: float
+    metrics: bool
+    metrics_port: int
+    metrics_wait: float
     max_cores: float | None
     max_memory: int | None
     max_disk: int | None
@@ -218,6 +240,11 @@ class Config:
             stats=stats,
             trace=TRACE.value(options),
             environment=_environment(SET_ENV.value(options) or []),
+            disable_progress=bool(DISABLE_PROGRESS.value(options)),
+            progress_interval=float(PROGRESS_INTERVAL.value(options)),
+            metrics=bool(METRICS.value(options)),
+            metrics_port=int(METRICS_PORT.value(options)),
+            metrics_wait=float(METRICS_WAIT.value(options)),
             max_cores=MAX_CORES.value(options),
             max_memory=MAX_MEMORY.value(options),
             max_disk=MAX_DISK.value(options),
