@@ -58,6 +58,8 @@ def run_on_terminal(tmp_path: Path, *options: object, timeout: float = 120) -> T
     """Run the script with its stderr on a pseudo-terminal 200 columns wide and its stdout on a pipe."""
     command, env = script_command("progress_jobs.py", tmp_path / "store", *options)
     env.update(TERM="xterm-256color", COLUMNS="200", LINES="50")
+    for name in ("TTY_COMPATIBLE", "TTY_INTERACTIVE", "NO_COLOR", "FORCE_COLOR"):  # what rich reads of a terminal
+        env.pop(name, None)
     master, slave = pty.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 50, 200, 0, 0))
     proc = subprocess.Popen(command, cwd=tmp_path, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
@@ -148,8 +150,6 @@ def test_into_a_pipe_no_status_line_but_a_summary_every_interval(tmp_path: Path)
     assert summaries[-1][1] == " at the end"
     assert counts(summaries[-1]) == {"done": JOBS, "known": JOBS, "running": 0, "queued": 0, "failed": 0,
                                      "growing": False}
-    for line in proc.stderr.splitlines():
-        assert LOG_LINE.match(line) or line.startswith("\t"), f"not a log line: {line!r}"
 
 
 def test_the_default_interval_keeps_a_short_run_quiet(tmp_path: Path) -> None:

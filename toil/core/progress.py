@@ -131,15 +131,21 @@ class _ConsoleStream:
         self._buffer = ""
 
     def write(self, text: str) -> int:
-        from rich.text import Text
-
         whole, newline, self._buffer = (self._buffer + text).rpartition("\n")
         if newline:  # a record of many lines in one print: the line is drawn again once, below them
-            self._console.print(Text(whole), soft_wrap=True, markup=False, highlight=False, emoji=False)
+            self._print(whole)
         return len(text)
 
     def flush(self) -> None:
-        pass
+        """Print what is left of a line (a handler flushes after each record, so normally nothing)."""
+        if self._buffer:
+            text, self._buffer = self._buffer, ""
+            self._print(text)
+
+    def _print(self, text: str) -> None:
+        from rich.text import Text
+
+        self._console.print(Text(text), soft_wrap=True, markup=False, highlight=False, emoji=False)
 
     def isatty(self) -> bool:
         return True
@@ -159,21 +165,22 @@ class StatusLine:
         self.console = Console(file=stream)
         self._live: Live | None = Live(console=self.console, auto_refresh=False, transient=False,
                                        redirect_stdout=False, redirect_stderr=True)
-        self._moved: list[logging.StreamHandler[IO[str]]] = []
+        self._started = False
+        self._moved: list[tuple[logging.StreamHandler[IO[str]], IO[str] | None]] = []  # handler, its own stream
 
     def _route_log_handlers(self) -> None:
         """Point the log handlers that write to the terminal at the console (so, above the line)."""
-        proxy = _ConsoleStream(self.console, self._stream)
         for handler in logging.getLogger().handlers:
             if isinstance(handler, logging.StreamHandler) and not isinstance(handler, logging.FileHandler) \
                     and handler.stream in (self._stream, sys.__stderr__):
-                handler.setStream(proxy)
-                self._moved.append(handler)
+                own = handler.setStream(_ConsoleStream(self.console, self._stream))  # one each: each has its lock
+                self._moved.append((handler, own))
 
     def show(self, snapshot: Snapshot, final: bool = False) -> None:
         if self._live is None:
             return
-        if not self._moved:
+        if not self._started:
+            self._started = True
             self._live.start()
             self._route_log_handlers()
         self._live.update(render(snapshot), refresh=True)
@@ -183,8 +190,8 @@ class StatusLine:
         if live is None:
             return
         live.stop()  # leaves the last line on the screen
-        for handler in self._moved:
-            handler.setStream(self._stream)
+        for handler, own in self._moved:
+            handler.setStream(own or self._stream)
         self._moved.clear()
 
 
