@@ -297,6 +297,9 @@ class GridBatchSystem(AbstractBatchSystem):
         self._submit_what_fits()
         return batch_id
 
+    def resource_limits(self) -> tuple[float | None, int | None]:
+        return self.settings.max_cores, self.settings.max_memory
+
     def getIssuedBatchJobIDs(self) -> list[int]:
         return [job.batch_id for job in self._waiting] + list(self._submitted)
 

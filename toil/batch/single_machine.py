@@ -244,6 +244,9 @@ class SingleMachineBatchSystem(AbstractBatchSystem):
                 self._await_kill_acks()
             self._schedule()
 
+    def resource_limits(self) -> tuple[float | None, int | None]:
+        return self.limits.cores, self.limits.memory
+
     def getIssuedBatchJobIDs(self) -> list[int]:
         with self._lock:
             self._pump()

@@ -111,6 +111,10 @@ class AbstractBatchSystem(abc.ABC):
 
     environment: dict[str, str]
 
+    def resource_limits(self) -> tuple[float | None, int | None]:
+        """The cores and memory (bytes) all jobs may use at once here; None where nothing limits them."""
+        return None, None
+
     def supportsAutoDeployment(self) -> bool:
         return False
 

@@ -43,6 +43,7 @@ from toil.core.state import (
     validation_for,
 )
 from toil.core.trace import TraceWriter
+from toil.core.watch import RunWatch
 
 logger = logging.getLogger(__name__)
 
@@ -108,6 +109,7 @@ class Leader:
         stop_on_failure: bool = False,
         validation: Validation | None = None,
         trace: TraceWriter | None = None,
+        watch: RunWatch | None = None,
     ) -> None:
         self.store = store
         self.settings = settings
@@ -126,6 +128,8 @@ class Leader:
         self.local_queue: list[str] = []
         self.errors: dict[str, JobError] = {}  # the last error each failing job raised
         self.trace = trace  # --trace: a row per job attempt
+        self.watch = watch or RunWatch()  # counts; the status line, log summary and metrics on a timer
+        self.watch.bind(self.state, self.issued, batch, clock)
         #: after a job fails for good, start nothing new and end once what runs has finished
         self.stop_on_failure = stop_on_failure
         self.stopping = False
@@ -136,6 +140,7 @@ class Leader:
         self._drop_stale_outcomes()
         records = load_graph(self.store, root_id)
         logger.info("Running a workflow of %d known jobs", len(records))
+        self.watch.start(records)
         self._execute(self.state.handle(Start(root_id, records)))
         while not self.state.finished:
             self._run_local_jobs()
@@ -152,7 +157,7 @@ class Leader:
 
     # -- waiting --------------------------------------------------------------------------
     def _wait_time(self) -> float:
-        wait = IDLE_WAIT
+        wait = min(IDLE_WAIT, self.watch.due(self.clock()))
         if self.wakes:
             wait = min(wait, max(0.0, self.wakes[0] - self.clock()))
         if self.max_job_duration is not None:
@@ -171,6 +176,7 @@ class Leader:
             self._kill_overdue(now)
         if self.services.live and not self.state.finished:
             self._watch_services(now)
+        self.watch.tick(now)
 
     def _watch_services(self, now: float) -> None:
         for job_id in self.services.poll_started():
@@ -245,6 +251,7 @@ class Leader:
         submitted = time.time()  # before: a warm runner may start it before issueBatchJob returns
         batch_id = self.batch.issueBatchJob(spec)
         self.issued[batch_id] = job_id
+        self.watch.issued(record)
         if self.trace is not None:
             self.trace.issued(job_id, batch_id, submitted)
         logger.debug("Issued job %s as batch job %d", record, batch_id)
@@ -288,6 +295,7 @@ class Leader:
             if self.trace is not None:
                 self._trace_attempts(outcome.attempts, {r.job_id: r for r in outcome.created}, update.exitStatus)
             self._apply(outcome)
+            self.watch.measured(outcome.attempts)
             return
         try:
             record = worker.read_record(self.store, job_id)
@@ -343,6 +351,7 @@ class Leader:
         admitted = self.services.finished(job_id)
         record = worker.read_record(self.store, job_id)
         if record.ran:
+            self.watch.completed(record)
             self._execute(self.state.handle(JobCommitted(payload.lighten(record), now=self.clock())))
         else:
             reason, permanent = self._failure_reason(record, update)
@@ -358,8 +367,10 @@ class Leader:
     def _commit(self, record: JobDescription, new_records: list[JobDescription], chained: list[JobDescription],
                 failed: tuple[str, str, bool] | None) -> None:
         for ran in [record, *new_records, *chained]:
-            for level, text in ran.messages if ran.ran else []:
-                logger.log(level, "Job %s: %s", ran.display_name or ran.name, text)
+            if ran.ran:
+                self.watch.completed(ran)
+                for level, text in ran.messages:
+                    logger.log(level, "Job %s: %s", ran.display_name or ran.name, text)
         failed_id, reason, permanent = failed if failed is not None else (None, "", False)
         event = JobCommitted(record, new_records, chained, failed_id, reason, self.clock(), permanent)
         self._execute(self.state.handle(event))
@@ -456,6 +467,7 @@ class Leader:
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug("%s", self.state.story_text(instruction.job_id))
         error = self.errors.get(instruction.job_id)
+        self.watch.gave_up(record)
         self.result.failed.append(FailedJob(instruction.job_id, name, instruction.reason, error))
         if self.stop_on_failure and not self.stopping:
             self.stopping = True

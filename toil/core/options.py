@@ -17,7 +17,19 @@ from dataclasses import dataclass
 from typing import Any
 
 from toil.core import logs, plugins
-from toil.core.optiontypes import Option, boolean, cores, count, duration, env_pair, flag, log_level, size
+from toil.core.optiontypes import (
+    Option,
+    boolean,
+    cores,
+    count,
+    duration,
+    env_pair,
+    flag,
+    log_level,
+    port,
+    seconds,
+    size,
+)
 from toil.core.requirements import RequirementError, Requirements, human2bytes, parse_accelerator, parse_bool
 from toil.core.services import DEFAULT_DEADLOCK_CHECK_INTERVAL, DEFAULT_DEADLOCK_WAIT
 
@@ -79,6 +91,19 @@ MOVE_EXPORTS = Option(("--moveExports",), False, "Same as --moveOutputs=true.", 
 NO_MOVE_EXPORTS = Option(("--noMoveExports",), False, "Same as --moveOutputs=false.", dest=MOVE_OUTPUTS.name,
                          extra={"action": "store_const", "const": False})
 STAGING_OPTIONS = (SYMLINK_IMPORTS, LINK_IMPORTS, NO_LINK_IMPORTS, MOVE_OUTPUTS, MOVE_EXPORTS, NO_MOVE_EXPORTS)
+DISABLE_PROGRESS = flag("--disableProgress", help="Draw no status line on a terminal; log a summary every "
+                        "--progressInterval seconds instead, as when stderr is no terminal.")
+PROGRESS_INTERVAL = Option(("--progressInterval",), 60.0, "Seconds between the log's progress summaries when no "
+                           "status line is drawn (0: none; default %(default)g).", seconds,
+                           extra={"metavar": "SECONDS"})
+METRICS = flag("--metrics", help="Serve Prometheus metrics of the run on 127.0.0.1 while it runs (the leader logs "
+               "the address).")
+METRICS_PORT = Option(("--metricsPort",), 0, "The port --metrics serves on (default: a free one).", port,
+                      extra={"metavar": "PORT"})
+METRICS_WAIT = Option(("--metricsWait",), 15.0, "At the end of the run, seconds --metrics waits for a scraper that "
+                      "came before to read the final figures (default %(default)g).", seconds,
+                      extra={"metavar": "SECONDS"})
+WATCH_OPTIONS = (DISABLE_PROGRESS, PROGRESS_INTERVAL, METRICS, METRICS_PORT, METRICS_WAIT)
 
 MAX_CORES: Option[float | None] = Option(("--maxCores",), None, "Cores used at once by all jobs.", cores)
 MAX_MEMORY: Option[int | None] = Option(("--maxMemory",), None, "Memory used at once by all jobs.", size)
@@ -98,7 +123,8 @@ KILL_POLLING_INTERVAL = Option(("--kill_polling_interval", "--killPollingInterva
                                float, extra={"metavar": "SECONDS"})
 
 #: Boolean options whose value is optional and never a word that is no boolean (_give_flags_their_values).
-_FLAGS = frozenset(name for option in (RESTART, STATS, DISABLE_CHAINING, CACHING, SYMLINK_IMPORTS, MOVE_OUTPUTS)
+_FLAGS = frozenset(name for option in (RESTART, STATS, DISABLE_CHAINING, CACHING, SYMLINK_IMPORTS, MOVE_OUTPUTS,
+                                        DISABLE_PROGRESS, METRICS)
                    for name in option.flags)
 
 
@@ -161,6 +187,7 @@ def add_toil_options(parser: Any, jobstore_as_flag: bool = False) -> None:
     _add_group(parser, "Core", tuple(batch_system if o is BATCH_SYSTEM else o for o in CORE_OPTIONS))
     _add_group(parser, "Resources", RESOURCE_OPTIONS)
     _add_group(parser, "Staging files", STAGING_OPTIONS)
+    _add_group(parser, "Progress and metrics", WATCH_OPTIONS)
     logs.add_log_options(parser)  # toil.core.logs
     KILL_POLLING_INTERVAL.add_to(parser)  # toil kill (toil.core.control)
     plugins.add_plugin_options(parser)
@@ -205,6 +232,12 @@ class Config:
     #: --trace: the file that gets a row per job attempt
     trace: str | None
     environment: dict[str, str]
+    #: the status line (toil.core.progress), the log's summaries, and --metrics (toil.core.metrics)
+    disable_progress: bool
+    progress_interval: float
+    metrics: bool
+    metrics_port: int
+    metrics_wait: float
     max_cores: float | None
     max_memory: int | None
     max_disk: int | None
@@ -243,6 +276,11 @@ class Config:
             stats=stats,
             trace=TRACE.value(options),
             environment=_environment(SET_ENV.value(options) or []),
+            disable_progress=bool(DISABLE_PROGRESS.value(options)),
+            progress_interval=float(PROGRESS_INTERVAL.value(options)),
+            metrics=bool(METRICS.value(options)),
+            metrics_port=int(METRICS_PORT.value(options)),
+            metrics_wait=float(METRICS_WAIT.value(options)),
             max_cores=MAX_CORES.value(options),
             max_memory=MAX_MEMORY.value(options),
             max_disk=MAX_DISK.value(options),

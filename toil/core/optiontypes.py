@@ -112,6 +112,28 @@ def duration(text: str) -> float:
     return value
 
 
+def seconds(text: str) -> float:
+    """A number of seconds, zero or more."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number of seconds") from None
+    if not value >= 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number of seconds, zero or more")
+    return value
+
+
+def port(text: str) -> int:
+    """A TCP port number; 0 for a free one."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a port number") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a port number (0 to 65535)")
+    return value
+
+
 def count(text: str) -> int:
     """A whole number, zero or more."""
     try:

@@ -23,6 +23,7 @@ from toil.core.leader import Leader, LeaderResult, ServiceLimits
 from toil.core.options import Config
 from toil.core.settings import ROOT_KEY, WorkflowSettings, load_settings, save_settings
 from toil.core.trace import open_trace
+from toil.core.watch import open_watch
 from toil.core.worker import temp_root
 
 logger = logging.getLogger(__name__)
@@ -199,14 +200,17 @@ class Toil:
             limits = ServiceLimits(self.config.max_service_jobs, self.config.deadlock_wait,
                                    self.config.deadlock_check_interval)
             trace = open_trace(self.config.trace)
+            config = self.config
+            watch = open_watch(config.disable_progress, config.progress_interval, config.metrics, config.metrics_port,
+                               config.metrics_wait)
             leader = Leader(store, settings, batch, self._locator, self.config.retry_count,
                             self.config.max_job_duration, services=limits,
-                            stop_on_failure=self.config.stop_on_failure, trace=trace)
+                            stop_on_failure=self.config.stop_on_failure, trace=trace, watch=watch)
             root = temp_root(settings)
             # Jobs' scratch space, cache and deferred functions live under toil-<workflow id> in
             # --workDir. The leader is a member of this machine's arena while it runs, so no worker
             # cleans up under it; the last member to leave (normally the leader) cleans up.
-            with deferred.membership(root), contextlib.closing(trace) if trace else contextlib.nullcontext():
+            with deferred.membership(root), contextlib.closing(trace) if trace else contextlib.nullcontext(), watch:
                 deferred.run_orphans(root)  # left by workers killed in an earlier run
                 result: LeaderResult = leader.run(root_id)
         if not result.success:

@@ -23,6 +23,7 @@ from toil.core.leader import Leader, LeaderResult, ServiceLimits
 from toil.core.settings import ROOT_KEY, WorkflowSettings, save_settings
 from toil.core.state import Validation
 from toil.core.trace import TraceWriter
+from toil.core.watch import RunWatch
 from toil.core.worker import read_record
 from toil.stores.memory import MemoryJobStore
 
@@ -87,6 +88,7 @@ def run_workflow(
     validation: Validation = Validation.EVERY_EVENT,
     real_time: bool = False,
     trace: TraceWriter | None = None,
+    watch: RunWatch | None = None,
 ) -> Run:
     """Run root's workflow on the doubles; the state validates its invariants after every event."""
     store, settings = start_store(tmp_path, root, disable_chaining)
@@ -96,11 +98,12 @@ def run_workflow(
     if real_time:  # services run in threads and poll on real time
         batch = InlineBatchSystem(batch_settings)
         leader = Leader(store, settings, batch, store.locator, retry_count, stop_on_failure=stop_on_failure,
-                        validation=validation, services=ServiceLimits(deadlock_wait=30.0, check_interval=1.0))
+                        validation=validation, services=ServiceLimits(deadlock_wait=30.0, check_interval=1.0),
+                        watch=watch)
     else:
         batch = InlineBatchSystem(batch_settings, idle=clock.advance, clock=clock)
         leader = Leader(store, settings, batch, store.locator, retry_count, clock=clock,
-                        stop_on_failure=stop_on_failure, validation=validation, trace=trace)
+                        stop_on_failure=stop_on_failure, validation=validation, trace=trace, watch=watch)
     try:
         result = leader.run(root.jobStoreID)
     finally:
