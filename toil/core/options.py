@@ -58,8 +58,12 @@ SET_ENV: Option[list[tuple[str, str | None]]] = Option(
 TRACE: Option[str | None] = Option(("--trace",), None, "Write a row per job attempt to this tab-separated file as "
                                    "jobs finish (Nextflow's trace columns: times, CPU, peak memory, I/O, host).",
                                    extra={"metavar": "FILE"})
+REPORT: Option[str | None] = Option(("--report",), None, "Write an HTML report of the run (summary, timeline of "
+                                    "every job attempt, resources per step, the job graph) to this file when it "
+                                    "ends, failed or not; needs plotly (the 'report' extra).",
+                                    extra={"metavar": "FILE.html"})
 CORE_OPTIONS = (WORK_DIR, CLEAN, RESTART, STATS, BATCH_SYSTEM, RETRY_COUNT, MAX_JOB_DURATION, DISABLE_CHAINING, CACHING,
-                MAX_SERVICE_JOBS, DEADLOCK_WAIT, DEADLOCK_CHECK_INTERVAL, SET_ENV, TRACE)
+                MAX_SERVICE_JOBS, DEADLOCK_WAIT, DEADLOCK_CHECK_INTERVAL, SET_ENV, TRACE, REPORT)
 
 MAX_CORES: Option[float | None] = Option(("--maxCores",), None, "Cores used at once by all jobs.", cores)
 MAX_MEMORY: Option[int | None] = Option(("--maxMemory",), None, "Memory used at once by all jobs.", size)
@@ -183,6 +187,8 @@ class Config:
     stats: bool
     #: --trace: the file that gets a row per job attempt
     trace: str | None
+    #: --report: the HTML report written when the run ends
+    report: str | None
     environment: dict[str, str]
     max_cores: float | None
     max_memory: int | None
@@ -217,6 +223,7 @@ class Config:
             caching=bool(CACHING.value(options)),
             stats=stats,
             trace=TRACE.value(options),
+            report=REPORT.value(options),
             environment=_environment(SET_ENV.value(options) or []),
             max_cores=MAX_CORES.value(options),
             max_memory=MAX_MEMORY.value(options),
