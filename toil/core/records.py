@@ -30,6 +30,7 @@ logger = logging.getLogger(__name__)
 PREFIX = "job-records-"  # key prefix in the "shared" namespace
 FLUSH_EVERY = 5.0  # seconds
 TAIL_CHARS = 8000  # of a failed job's log
+_ENCODER = json.JSONEncoder(separators=(",", ":"))  # one encoder: json.dumps with options builds one per call
 
 
 @dataclass
@@ -126,7 +127,7 @@ class RecordWriter:
         for entry in self._buffer:
             if entry["kind"] == "attempt":
                 entry["parents"] = list(self._parents(entry["job"]))
-        data = b"".join(json.dumps(entry, separators=(",", ":")).encode() + b"\n" for entry in self._buffer)
+        data = "".join(_ENCODER.encode(entry) + "\n" for entry in self._buffer).encode()
         key = f"{PREFIX}{self._stamp}-{self._chunk:06d}"
         try:
             self.store.put("shared", key, data)
