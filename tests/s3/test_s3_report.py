@@ -28,7 +28,8 @@ def test_records_and_report_of_a_workflow_in_s3(tmp_path: Path) -> None:
         assert records.status == "succeeded" and len(records.runs) == 1
         assert records.attempts and {a["status"] for a in records.attempts} == {"COMPLETED"}
         assert 'class="succeeded"' in report.read_text()
-        command, env = script_command(REPO / "toil" / "cli" / "main.py", "report", locator, "-o", tmp_path / "again.html")
+        again = tmp_path / "again.html"
+        command, env = script_command(REPO / "toil" / "cli" / "main.py", "report", locator, "-o", again)
         made = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120, check=False)
         assert made.returncode == 0 and f"{len(records.attempts)} job attempts" in made.stdout, made.stderr
     finally:
