@@ -207,3 +207,27 @@ def test_unreachable_broker_ends_the_run_in_system_error_not_queued(tmp_path: Pa
         assert any("did not take the run" in line for line in wes.run_log(run["run_id"])["run_log"]["system_logs"])
     finally:
         wes.stop()
+
+
+def test_run_log_links_to_the_report_of_the_run(wes: WesServer) -> None:
+    run_id = wes.start_run("CWL", "v1.2", "hello.cwl", attachments={"hello.cwl": EXAMPLES / "hello.cwl"},
+                           params=json.dumps({"message": "report me"}))
+    assert wes.wait(run_id) == "COMPLETE", wes.run_log(run_id)
+    url = wes.run_log(run_id)["report_url"]
+    assert url == f"{wes.url}/runs/{run_id}/report"
+    report = wes.http.get(url, timeout=60)
+    assert report.status_code == 200 and report.headers["Content-Type"].startswith("text/html"), report.text[:500]
+    assert "Toil workflow report" in report.text and 'class="succeeded"' in report.text
+    assert "hello.cwl" in report.text, "the report names the run's step"
+    missing = wes.get("/runs/no-such-run/report")
+    assert missing.status_code == 404
+
+
+def test_report_of_a_running_workflow_is_made_from_its_job_store(wes: WesServer) -> None:
+    run_id = _start_sleeper(wes, 120)
+    report = wes.http.get(f"{wes.url}/runs/{run_id}/report", timeout=120)
+    assert report.status_code == 200, report.text[:500]
+    assert 'class="running">running<' in report.text, "the leader has not ended: its records say so"
+    assert wes.post(f"/runs/{run_id}/cancel").status_code == 200
+    assert wes.wait(run_id, timeout=30) == "CANCELED"
+    wait_for_no_processes(wes.run_dir(run_id))

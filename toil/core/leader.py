@@ -10,6 +10,7 @@ import os
 import shlex
 import sys
 import time
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,6 +21,7 @@ from toil.core.description import JobDescription, RecordError
 from toil.core.job import PermanentJobFailure
 from toil.core.jobstore import AbstractJobStore, NoSuchBlobError
 from toil.core.outcome import OUTCOME_PREFIX, Attempt, AttemptMeter, JobError, JobOutcome
+from toil.core.records import RecordWriter
 from toil.core.requirements import RequirementError, parse_requirements
 from toil.core.services import DEFAULT_DEADLOCK_CHECK_INTERVAL, DEFAULT_DEADLOCK_WAIT, ServiceManager
 from toil.core.settings import WorkflowSettings
@@ -110,6 +112,7 @@ class Leader:
         validation: Validation | None = None,
         trace: TraceWriter | None = None,
         watch: RunWatch | None = None,
+        records: RecordWriter | None = None,
     ) -> None:
         self.store = store
         self.settings = settings
@@ -130,6 +133,9 @@ class Leader:
         self.trace = trace  # --trace: a row per job attempt
         self.watch = watch or RunWatch()  # counts; the status line, log summary and metrics on a timer
         self.watch.bind(self.state, self.issued, batch, clock)
+        self.records = records  # a record per job attempt in the job store, for reports
+        if records is not None:
+            records.set_parents(self._parents)
         #: after a job fails for good, start nothing new and end once what runs has finished
         self.stop_on_failure = stop_on_failure
         self.stopping = False
@@ -168,6 +174,8 @@ class Leader:
 
     def _on_time(self) -> None:
         now = self.clock()
+        if self.records is not None:
+            self.records.tick()
         if self.wakes and self.wakes[0] <= now:
             while self.wakes and self.wakes[0] <= now:
                 heapq.heappop(self.wakes)
@@ -254,6 +262,8 @@ class Leader:
         self.watch.issued(record)
         if self.trace is not None:
             self.trace.issued(job_id, batch_id, submitted)
+        if self.records is not None:
+            self.records.issued(job_id, submitted)
         logger.debug("Issued job %s as batch job %d", record, batch_id)
 
     def _resolve_promised(self, record: JobDescription) -> Any:
@@ -269,7 +279,7 @@ class Leader:
         while self.local_queue and not self.state.finished and not self.stopping:
             job_id = self.local_queue.pop(0)
             record = self.state.record(job_id)
-            meter = AttemptMeter(job_id) if self.trace is not None else None
+            meter = AttemptMeter(job_id) if self._measuring else None
             try:
                 commit = worker.run_job(self.store, self.settings, record)
             except Exception as e:  # noqa: BLE001 - a job may raise anything
@@ -277,6 +287,8 @@ class Leader:
                 error = JobError.of(job_id, e, isinstance(e, PermanentJobFailure))
                 self.errors[job_id] = error
                 self._trace_attempts([meter.finish(ok=False)] if meter else [], {}, 1)
+                if self.records is not None:
+                    self.records.failure_log(job_id, error.reason, traceback.format_exc())
                 self._execute(self.state.handle(JobFailed(job_id, self.clock(), error.reason, error.permanent)))
                 continue
             self._trace_attempts([meter.finish(ok=True)] if meter else [], {}, 0)
@@ -292,7 +304,7 @@ class Leader:
             return
         outcome = self._outcome_of(job_id, update)
         if outcome is not None and (outcome.committed or outcome.failure is not None):
-            if self.trace is not None:
+            if self._measuring:
                 self._trace_attempts(outcome.attempts, {r.job_id: r for r in outcome.created}, update.exitStatus)
             self._apply(outcome)
             self.watch.measured(outcome.attempts)
@@ -431,6 +443,8 @@ class Leader:
 
     def _report_failure(self, job: JobDescription | str, reason: str, log: str) -> None:
         logger.warning("Job %s failed: %s", job, reason, extra=FAILURE_REPORT)
+        if self.records is not None:
+            self.records.failure_log(job if isinstance(job, str) else job.job_id, reason, log)
         tail = log.splitlines()[-LOG_TAIL_LINES:]
         if tail:
             logger.warning("Log of the failed job %s:\n%s", job, "\n".join("\t" + line for line in tail),
@@ -438,21 +452,35 @@ class Leader:
 
     def _trace_attempts(self, attempts: list[Attempt], created: dict[str, JobDescription], exit_code: int) -> None:
         """--trace rows for what a worker (or the leader) measured: each job it ran, chained ones too."""
-        if self.trace is None:
-            return
-        for earlier, later in zip(attempts, attempts[1:], strict=False):
-            self.trace.chained(earlier.job_id, later.job_id)  # submitted with the job it followed
+        if self.trace is not None:
+            for earlier, later in zip(attempts, attempts[1:], strict=False):
+                self.trace.chained(earlier.job_id, later.job_id)  # submitted with the job it followed
         for attempt in attempts:
             node = self.state.nodes.get(attempt.job_id)
             record = node.record if node is not None else created.get(attempt.job_id)
-            name = (record.display_name or record.name) if record is not None else attempt.job_id
-            self.trace.measured(attempt.job_id, name, node.attempts if node is not None else 1, attempt, exit_code)
+            number = max(1, node.attempts) if node is not None else 1  # a chained job was never issued
+            if self.trace is not None:
+                name = (record.display_name or record.name) if record is not None else attempt.job_id
+                self.trace.measured(attempt.job_id, name, number, attempt, exit_code)
+            if self.records is not None:
+                self.records.measured(record, attempt.job_id, number, attempt, exit_code)
 
     def _trace_unmeasured(self, job_id: str, status: str, exit_code: int) -> None:
+        node = self.state.nodes[job_id]
         if self.trace is not None:
-            node = self.state.nodes[job_id]
             self.trace.unmeasured(job_id, node.record.display_name or node.record.name, node.attempts, status,
                                   exit_code)
+        if self.records is not None:
+            self.records.unmeasured(node.record, node.attempts, status, exit_code)
+
+    @property
+    def _measuring(self) -> bool:
+        """Whether anyone keeps the figures of job attempts (--trace, the job store's records)."""
+        return self.trace is not None or self.records is not None
+
+    def _parents(self, job_id: str) -> list[str]:
+        node = self.state.nodes.get(job_id)
+        return node.parents if node is not None else []
 
     def _drop_stale_outcomes(self) -> None:
         """Outcomes left by workers of an earlier leader describe attempts that are over."""

@@ -70,8 +70,12 @@ SET_ENV: Option[list[tuple[str, str | None]]] = Option(
 TRACE: Option[str | None] = Option(("--trace",), None, "Write a row per job attempt to this tab-separated file as "
                                    "jobs finish (Nextflow's trace columns: times, CPU, peak memory, I/O, host).",
                                    extra={"metavar": "FILE"})
+REPORT: Option[str | None] = Option(("--report",), None, "Write an HTML report of the run (summary, timeline of "
+                                    "every job attempt, resources per step, the job graph) to this file when it "
+                                    "ends, failed or not; needs plotly (the 'report' extra).",
+                                    extra={"metavar": "FILE.html"})
 CORE_OPTIONS = (WORK_DIR, CLEAN, RESTART, STATS, BATCH_SYSTEM, RETRY_COUNT, MAX_JOB_DURATION, DISABLE_CHAINING, CACHING,
-                MAX_SERVICE_JOBS, DEADLOCK_WAIT, DEADLOCK_CHECK_INTERVAL, SET_ENV, TRACE)
+                MAX_SERVICE_JOBS, DEADLOCK_WAIT, DEADLOCK_CHECK_INTERVAL, SET_ENV, TRACE, REPORT)
 
 # Staging: how local files enter and leave a job store on a local filesystem (Toil's spellings).
 SYMLINK_IMPORTS = Option(
@@ -231,6 +235,8 @@ class Config:
     stats: bool
     #: --trace: the file that gets a row per job attempt
     trace: str | None
+    #: --report: the HTML report written when the run ends
+    report: str | None
     environment: dict[str, str]
     #: the status line (toil.core.progress), the log's summaries, and --metrics (toil.core.metrics)
     disable_progress: bool
@@ -275,6 +281,7 @@ class Config:
             caching=bool(CACHING.value(options)),
             stats=stats,
             trace=TRACE.value(options),
+            report=REPORT.value(options),
             environment=_environment(SET_ENV.value(options) or []),
             disable_progress=bool(DISABLE_PROGRESS.value(options)),
             progress_interval=float(PROGRESS_INTERVAL.value(options)),

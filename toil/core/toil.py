@@ -6,6 +6,7 @@ import argparse
 import contextlib
 import logging
 import os
+import shutil
 import socket
 import sys
 import uuid
@@ -21,6 +22,8 @@ from toil.core.job import Job
 from toil.core.jobstore import AbstractJobStore, NoSuchBlobError, parse_locator
 from toil.core.leader import Leader, LeaderResult, ServiceLimits
 from toil.core.options import Config
+from toil.core.records import RecordWriter, read_records
+from toil.core.report import MISSING_PLOTLY, plotly_available, write_report
 from toil.core.settings import ROOT_KEY, WorkflowSettings, load_settings, save_settings
 from toil.core.trace import open_trace
 from toil.core.watch import open_watch
@@ -42,6 +45,15 @@ def _user_paths() -> list[str]:
     return paths + [os.getcwd()]
 
 
+def _command_line() -> list[str]:
+    """This process's command line as typed: a command found on PATH (toil-cwl-runner) by its name alone."""
+    program, *arguments = sys.argv or [""]
+    name = os.path.basename(program)
+    if name and shutil.which(name) == program:
+        program = name
+    return [program, *arguments]
+
+
 class Toil:
     """``with Toil(options) as toil: toil.start(job)`` (or ``toil.restart()``)."""
 
@@ -51,6 +63,8 @@ class Toil:
             self.config = Config.from_options(options)
         except ValueError as e:
             raise errors.ToilConfigError(str(e)) from None
+        if self.config.report and not plotly_available():
+            raise errors.ToilConfigError(f"--report: {MISSING_PLOTLY}")
         console.install_excepthook(debug=self.config.log_level == "DEBUG")
         self._store: AbstractJobStore | None = None
         self._locator = ""
@@ -203,20 +217,42 @@ class Toil:
             config = self.config
             watch = open_watch(config.disable_progress, config.progress_interval, config.metrics, config.metrics_port,
                                config.metrics_wait)
-            leader = Leader(store, settings, batch, self._locator, self.config.retry_count,
-                            self.config.max_job_duration, services=limits,
-                            stop_on_failure=self.config.stop_on_failure, trace=trace, watch=watch)
+            records = RecordWriter(store)
+            records.run_started(_command_line(), self._locator, workflow_id, config.restart)
+            leader = Leader(store, settings, batch, self._locator, config.retry_count,
+                            config.max_job_duration, services=limits,
+                            stop_on_failure=config.stop_on_failure, trace=trace, watch=watch, records=records)
             root = temp_root(settings)
             # Jobs' scratch space, cache and deferred functions live under toil-<workflow id> in
             # --workDir. The leader is a member of this machine's arena while it runs, so no worker
             # cleans up under it; the last member to leave (normally the leader) cleans up.
             with deferred.membership(root), contextlib.closing(trace) if trace else contextlib.nullcontext(), watch:
                 deferred.run_orphans(root)  # left by workers killed in an earlier run
-                result: LeaderResult = leader.run(root_id)
+                result: LeaderResult = self._lead(leader, root_id, records)
         if not result.success:
             raise errors.FailedJobsException(self._locator, result.failed, stuck=result.stuck)
         logger.info("Finished the workflow in %s", self._locator)
         return self._finish(leader, root_id)
+
+    def _lead(self, leader: Leader, root_id: str, records: RecordWriter) -> LeaderResult:
+        """Run the leader; record how the run ended, and write --report, whether it succeeded or not."""
+        result = LeaderResult(success=False)
+        try:
+            result = leader.run(root_id)
+        finally:
+            failed = [{"job_id": job.job_id, "name": job.name, "reason": job.reason} for job in result.failed]
+            records.run_ended(result.success, failed)
+            if self.config.report:
+                self._write_report(self.config.report)
+        return result
+
+    def _write_report(self, path: str) -> None:
+        try:
+            write_report(read_records(self._jobStore), path, self._locator)
+        except OSError as e:
+            logger.error("Could not write the report %s: %s", path, e)
+            return
+        logger.info("Wrote the report of this run to %s", path)
 
     def _finish(self, leader: Leader, root_id: str) -> Any:
         store = self._jobStore

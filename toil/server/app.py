@@ -14,6 +14,7 @@ from flask import Flask, Request, Response, jsonify, request, send_file
 from werkzeug.exceptions import HTTPException
 
 from toil.server import views
+from toil.server.commands import refresh_report
 from toil.server.layout import RunPaths
 from toil.server.runners import Runner
 from toil.server.settle import settle_lost_run
@@ -189,6 +190,17 @@ def _add_run_routes(app: Flask, config: ServerConfig, store: StateStore, runner:
         elif not is_terminal(store.state(run_id)) and store.state(run_id) != State.CANCELING:
             raise RequestError(f"run {run_id} cannot be canceled in state {store.state(run_id).value}", 409)
         return jsonify({"run_id": run_id})
+
+    @app.get(f"{BASE}/runs/<run_id>/report")
+    def run_report(run_id: str) -> Response:
+        _known_run(store, run_id)
+        runner.reconcile(run_id)
+        paths = RunPaths(config.work_dir / run_id)
+        if not is_terminal(store.state(run_id)) or not paths.report.is_file():
+            refresh_report(paths)  # a run still going (or one that wrote none): from its job store, now
+        if not paths.report.is_file():
+            raise RequestError(f"run {run_id} has no report (yet)", 404)
+        return send_file(paths.report, mimetype="text/html", max_age=0)
 
     @app.get(f"{BASE}/runs/<run_id>/<any(stdout, stderr):stream>")
     def run_output(run_id: str, stream: str) -> Response:

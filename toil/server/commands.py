@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
+import logging
 import re
 import shutil
+import subprocess
 import sys
 import urllib.request
 from pathlib import Path, PurePosixPath
@@ -13,6 +16,8 @@ from urllib.parse import urlparse
 
 from toil.server.layout import INPUTS_NAME, RunPaths
 from toil.server.submission import python_arguments
+
+logger = logging.getLogger(__name__)
 
 _DOWNLOAD_LIMIT = 16 << 20
 
@@ -63,11 +68,30 @@ def workflow_location(request: dict[str, Any], paths: RunPaths) -> str:
     return str(paths.workflow / url)
 
 
+def report_option(paths: RunPaths) -> list[str]:
+    """--report into the run's directory, where plotly (which the report needs) is installed."""
+    return [f"--report={paths.report}"] if importlib.util.find_spec("plotly") is not None else []
+
+
+def refresh_report(paths: RunPaths, timeout: float = 120) -> None:
+    """Write the run's report from its job store with ``toil report`` (nothing when there is no store)."""
+    if not paths.jobstore.is_dir():
+        return
+    argv = [sys.executable, "-m", "toil.cli.main", "report", f"file:{paths.jobstore}", "-o", str(paths.report)]
+    try:
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, check=False)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        logger.warning("toil server: could not make the report of %s: %s", paths.root.name, e)
+        return
+    if done.returncode != 0:
+        logger.warning("toil server: could not make the report of %s: %s", paths.root.name, done.stderr.strip())
+
+
 def command(request: dict[str, Any], paths: RunPaths) -> list[str]:
     """The argv that runs the run's workflow with its working directory at ``paths.workflow``."""
     kind = request["workflow_type"]
     workflow = workflow_location(request, paths)
-    options = [f"--writeLogs={paths.task_logs}", *request.get("engine_options", [])]
+    options = [f"--writeLogs={paths.task_logs}", *report_option(paths), *request.get("engine_options", [])]
     jobstore = f"file:{paths.jobstore}"
     if kind == "CWL":
         return [sys.executable, "-m", "toil.cwl.cli", f"--jobStore={jobstore}", *options,

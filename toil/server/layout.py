@@ -39,6 +39,11 @@ class RunPaths:
         return self.root / "task-logs"
 
     @property
+    def report(self) -> Path:
+        """The run's HTML report (the engine's --report; ``toil report`` while it runs)."""
+        return self.root / "report.html"
+
+    @property
     def stdout(self) -> Path:
         return self.root / "stdout.txt"
 

@@ -74,6 +74,7 @@ def run_log(store: StateStore, work_dir: Path, run_id: str, base_url: str) -> di
             "exit_code": log.get("exit_code"), "system_logs": log.get("system_logs", []),
         },
         "task_logs_url": None,
+        "report_url": f"{base_url}/runs/{run_id}/report",
         "task_logs": task_logs(paths),
         "outputs": store.read(run_id, "outputs") or {},
     }

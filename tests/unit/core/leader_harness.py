@@ -20,6 +20,7 @@ from toil.core.description import JobDescription
 from toil.core.graph import collect_new_jobs, write_new_jobs
 from toil.core.job import Job
 from toil.core.leader import Leader, LeaderResult, ServiceLimits
+from toil.core.records import RecordWriter
 from toil.core.settings import ROOT_KEY, WorkflowSettings, save_settings
 from toil.core.state import Validation
 from toil.core.trace import TraceWriter
@@ -89,9 +90,11 @@ def run_workflow(
     real_time: bool = False,
     trace: TraceWriter | None = None,
     watch: RunWatch | None = None,
+    records: RecordWriter | None = None,
+    store_and_settings: tuple[MemoryJobStore, WorkflowSettings] | None = None,
 ) -> Run:
     """Run root's workflow on the doubles; the state validates its invariants after every event."""
-    store, settings = start_store(tmp_path, root, disable_chaining)
+    store, settings = store_and_settings or start_store(tmp_path, root, disable_chaining)
     clock = FakeClock()
     batch_settings = BatchSystemSettings(max_cores=None, max_memory=None, max_disk=None, work_dir=settings.work_dir,
                                          job_store=store.locator)
@@ -103,7 +106,8 @@ def run_workflow(
     else:
         batch = InlineBatchSystem(batch_settings, idle=clock.advance, clock=clock)
         leader = Leader(store, settings, batch, store.locator, retry_count, clock=clock,
-                        stop_on_failure=stop_on_failure, validation=validation, trace=trace, watch=watch)
+                        stop_on_failure=stop_on_failure, validation=validation, trace=trace, watch=watch,
+                        records=records)
     try:
         result = leader.run(root.jobStoreID)
     finally:
