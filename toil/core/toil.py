@@ -240,7 +240,8 @@ class Toil:
         store = self._jobStore
         # Once the workflow has finished and the store goes when this block ends (--clean), nothing
         # reads the stored copy again: a local file is hard-linked out rather than copied.
-        link = self._finished and self.config.clean in ("always", "onSuccess")
+        # Not a file that something else holds too (a call cache's entry): the export must not share its inode.
+        link = self._finished and self.config.clean in ("always", "onSuccess") and _sole_link(store, jobStoreFileID)
         try:
             export_url(store, jobStoreFileID, dstUrl, link)
         except (OSError, ValueError) as e:
@@ -253,3 +254,12 @@ class Toil:
         import tempfile
 
         return os.path.abspath(configWorkDir or tempfile.gettempdir())
+
+
+def _sole_link(store: Any, file_id: str) -> bool:
+    """Whether a local store's file has no other name (no cache or export shares its inode)."""
+    local = store.local_path(file_id)
+    try:
+        return local is not None and os.stat(local).st_nlink == 1
+    except OSError:
+        return False
