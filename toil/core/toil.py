@@ -290,9 +290,10 @@ class Toil:
 
         store = self._jobStore
         # Once the workflow has finished and the store goes when this block ends (--clean), nothing
-        # reads the stored copy again: a local file is hard-linked out rather than copied. With
-        # --moveOutputs, a finished workflow's files are moved out whether the store stays or not.
-        link = self._finished and self.config.clean in ("always", "onSuccess")
+        # reads the stored copy again: a local file is hard-linked out rather than copied, unless
+        # something else holds it too (a call cache's entry: the export must not share its inode).
+        # With --moveOutputs, a finished workflow's files are moved out whether the store stays or not.
+        link = self._finished and self.config.clean in ("always", "onSuccess") and _sole_link(store, jobStoreFileID)
         move = self._finished and self.config.move_outputs
         try:
             export_url(store, jobStoreFileID, dstUrl, link, move)
@@ -320,3 +321,10 @@ def _note_filesystems(work_dir: str, store_dir: str | None) -> None:
         logger.info("The work directory %s and the job store %s are on different filesystems: jobs' files are "
                     "copied between them, not linked (--workDir on the job store's filesystem avoids the copies)",
                     work_dir, store_dir)
+def _sole_link(store: Any, file_id: str) -> bool:
+    """Whether a local store's file has no other name (no cache or export shares its inode)."""
+    local = store.local_path(file_id)
+    try:
+        return local is not None and os.stat(local).st_nlink == 1
+    except OSError:
+        return False

@@ -61,6 +61,16 @@ def _add_cwltool_options(group: Any) -> None:
                        help="Also copy the stdout/stderr files of tools that declare them (stdout:, stderr: or "
                             "outputs of type stdout/stderr) to DIR/<step>/ (DIR/<step>_2/ ... for more runs of a "
                             "step). DIR must be reachable from every worker.")
+    group.add_argument("--cachedir", default="", metavar="DIR",
+                       help="Call cache: reuse the outputs of CommandLineTool runs whose definition, inputs and "
+                            "settings match an entry in DIR, and store new ones there (DIR may be shared by runs).")
+    group.add_argument("--cacheHash", choices=("deep", "lenient"), default="deep",
+                       help="How the call cache knows input files: by content (deep, the default; each file is "
+                            "read once and remembered by device, inode, size and mtime) or by path, size and "
+                            "mtime (lenient).")
+    group.add_argument("--cacheMaxSize", default=None, metavar="BYTES",
+                       help="Keep the call cache under this size (e.g. 20G): after a step stores an entry, least "
+                            "recently used entries are dropped.")
     group.add_argument("--debug", action="store_true", help="Debug logging and full tracebacks.")
     group.add_argument("--quiet", action="store_true", help="Only warnings and errors on stderr.")
     group.add_argument("--basedir", default=None, help=argparse.SUPPRESS)

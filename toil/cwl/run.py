@@ -15,6 +15,7 @@ from cwltool.errors import UnsupportedRequirement, WorkflowException
 from schema_salad.exceptions import ValidationException
 
 from toil.core import errors, plugins
+from toil.core.callcache import CallCache, max_size
 from toil.core.containers import ContainerError, describe, images_used
 from toil.core.toil import Toil
 from toil.cwl.container import prepare_image
@@ -54,6 +55,9 @@ def run_options(options: argparse.Namespace) -> RunOptions:
         max_cores=getattr(options, "maxCores", None),
         max_memory=getattr(options, "maxMemory", None),
         log_dir=_absolute(getattr(options, "log_dir", "")) or "",
+        cache_dir=_absolute(getattr(options, "cachedir", "")) or "",
+        cache_hash=getattr(options, "cacheHash", "deep"),
+        cache_max_size=getattr(options, "cacheMaxSize", None),
     )
 
 
@@ -84,6 +88,12 @@ def run_workflow(options: argparse.Namespace) -> int:
     check_containers(loaded.tool, run_options(options), local)
     if options.destBucket:
         check_dest(options.destBucket)
+    if options.cachedir:
+        try:
+            CallCache.check_directory(options.cachedir)
+            options.cacheMaxSize = max_size(options.cacheMaxSize)
+        except ValueError as e:
+            raise CWLFileError(str(e)) from None
     temporary_store = not options.jobStore
     if temporary_store:
         options.jobStore = default_job_store()

@@ -63,6 +63,10 @@ class RunOptions:
     max_memory: int | None = None
     #: --log-dir (absolute): where workers also copy the stdout/stderr files tools declare
     log_dir: str = ""
+    #: --cachedir (absolute) and --cacheHash: the call cache tool runs are looked up in and stored to
+    cache_dir: str = ""
+    cache_hash: str = "deep"
+    cache_max_size: int | None = None
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

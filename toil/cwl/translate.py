@@ -23,6 +23,7 @@ from toil.core.containers import record_image
 from toil.core.filestore import FileStore
 from toil.core.job import Job
 from toil.cwl import links, scatter
+from toil.cwl.callcache import StepCache
 from toil.cwl.container import RECORDER
 from toil.cwl.load import ProcessRef, resolve
 from toil.cwl.requirements import has_resource_requirement, job_requirements
@@ -245,7 +246,14 @@ class ToolJob(CWLJob):
         context = runtime_context(options, workdir)
         fileStore.keep_between_jobs(*fixed_tool_dirs(context, workdir, options))
         setattr(context, RECORDER, lambda image: record_image(fileStore.jobStore, image))
-        outputs = run_with_stderr(tool, inputs, context, workdir, options.log_dir, self.unitName)
+        cache = self._call_cache(options, inplace)
+        outputs = cache.lookup(tool, inputs, options.to_json(), workdir + "/cached") if cache else None
+        if outputs is None:
+            outputs = run_with_stderr(tool, inputs, context, workdir, options.log_dir, self.unitName)
+            if cache:
+                cache.store(outputs)
+        if cache:
+            cache.close()
         # Outputs are scratch nothing changes again (a link will do), unless updated in place.
         write = fileStore.writeGlobalFile if inplace else fileStore.write_scratch_file
         upload = lambda path: str(write(path))  # noqa: E731
@@ -254,6 +262,13 @@ class ToolJob(CWLJob):
         uploader = OutputUploader(upload, stager.origin)
         outputs = uploader.upload(outputs)
         return {n: outputs.get(n) for n in self.names}
+
+    def _call_cache(self, options: RunOptions, inplace: bool) -> StepCache | None:
+        """--cachedir: the cache for this step (none for tools that change their inputs in place)."""
+        if not options.cache_dir or inplace:
+            return None
+        step = "/".join(links.shortname(str(s)) for s in self.ref.steps) or self.unitName
+        return StepCache(options.cache_dir, options.cache_hash, step, self.log, options.cache_max_size)
 
 
 def _inplace_update(tool: Process) -> bool:

@@ -15,12 +15,14 @@ from typing import Any
 import WDL
 
 from toil.core import console, errors, plugins
+from toil.core.callcache import CallCache, max_size
 from toil.core.containers import ContainerError, describe, images_used, working_engine
 from toil.core.leader import FAILURE_REPORT, JOB_LOG_REPORT, FailedJob
 from toil.core.options import add_toil_options
 from toil.core.toil import Toil
 from toil.stores.urls import access_for
 from toil.wdl import values
+from toil.wdl.callcache import cache_settings
 from toil.wdl.checks import check_no_compound_to_string, check_workflows
 from toil.wdl.container import DEFAULT_IMAGE, prepare_images, resolve_option
 from toil.wdl.evaluate import WdlRuntimeError
@@ -70,6 +72,13 @@ def build_parser() -> argparse.ArgumentParser:
                        help="Read input files where they are instead of copying them into the job store.")
     group.add_argument("--noCheckQuant", dest="check_quant", action="store_false",
                        help="Relax the type checker's optional-quantifier checks (miniwdl --no-quant-check).")
+    group.add_argument("--cfg", default=None, metavar="FILE",
+                       help="A miniwdl configuration file; its [call_cache] get/put/dir (also read from miniwdl's "
+                            "default files and MINIWDL__CALL_CACHE__GET/PUT/DIR) turn on the call cache.")
+    group.add_argument("--cacheHash", choices=("deep", "lenient"), default="deep",
+                       help="How the call cache knows input files: by content (deep) or path, size and mtime.")
+    group.add_argument("--cacheMaxSize", default=None, metavar="BYTES",
+                       help="Keep the call cache under this size (e.g. 20G), least recently used entries dropped.")
     add_toil_options(parser, jobstore_as_flag=True)
     # WDL tasks retry by their own runtime.maxRetries; the core retries only when asked.
     parser.set_defaults(retryCount=0)
@@ -187,6 +196,13 @@ def job_options(options: argparse.Namespace, doc: WDL.Tree.Document) -> dict[str
     found: dict[str, Any] = resolve_option(options.container, options.default_container, names_image(tasks))
     found["all_call_outputs"] = options.all_call_outputs
     found["strict_memory_limit"] = options.strict_memory_limit
+    try:
+        found["call_cache"] = settings = cache_settings(options.cfg, options.cacheHash)
+        settings["max_size"] = max_size(options.cacheMaxSize)
+        if settings["get"] or settings["put"]:
+            CallCache.check_directory(settings["dir"])
+    except ValueError as e:
+        raise WdlError(str(e)) from None
     if plugins.runs_jobs_here(options.batchSystem):
         found["limits"] = host_limits(vars(options))
         prepare_images(found, tasks)  # jobs run here: a missing image is one error before anything runs

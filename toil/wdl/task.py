@@ -13,11 +13,12 @@ import WDL
 
 from toil.core.job import Job
 from toil.wdl import runtime, values
+from toil.wdl.callcache import TaskCache
 from toil.wdl.container import run_in_container, task_image
 from toil.wdl.dirs import fetch_directory, store_directory
 from toil.wdl.evaluate import WdlRuntimeError, decls_in_order, eval_decl, eval_decls, eval_expr
 from toil.wdl.files import Downloader, is_job_store_file, is_url, upload
-from toil.wdl.load import document_for, find_task
+from toil.wdl.load import document_for, find_document, find_task
 from toil.wdl.stdlib import TaskOutputStdLib, TaskStdLib, source_dir_of
 from toil.wdl.values import EnvData
 
@@ -63,11 +64,32 @@ class TaskJob(Job):
         settings = {key: runtime.plain(eval_expr(expr, env, stdlib)) for key, expr in task.runtime.items()}
         command = eval_expr(task.command, env, stdlib).value
         self._input_paths = [p for encoded in values.encode_env(env).values() for p in values.files_in(encoded)]
-        self._execute(task_dir, dedent(command), settings)
-        out_lib = TaskOutputStdLib(version, downloader, work_dir, write_dir, task_dir)
+        cache = self._call_cache(task, env, settings)
+        local = cache.lookup(task, work_dir) if cache else None
+        if local is None:
+            self._execute(task_dir, dedent(command), settings)
+            out_lib = TaskOutputStdLib(version, downloader, work_dir, write_dir, task_dir)
+            local = self._outputs(task, env, out_lib, work_dir)
+            if cache:
+                cache.store(local, work_dir)
+        if cache:
+            cache.close()
         self.work_dir = work_dir
-        outputs = self._outputs(task, env, out_lib, work_dir, downloader)
+        outputs = {name: values.map_files(data, lambda p: self._store(p, downloader),
+                                          lambda p: self._store_dir(p, downloader)) for name, data in local.items()}
         return values.add_prefix(outputs, self.call_name) if self.prefix else outputs
+
+    def _call_cache(self, task: WDL.Tree.Task, env: WDL.Env.Bindings, settings: dict[str, Any]) -> TaskCache | None:
+        """miniwdl's call cache for this call, with its key, when the configuration turns it on."""
+        config = self.options.get("call_cache") or {}
+        if not (config.get("get") or config.get("put")):
+            return None
+        if getattr(task, "parent", None) is None:  # miniwdl's digest reads the version and structs of the document
+            task.parent = find_document(document_for(self.fileStore, self.bundle), self.doc_path)
+        cache = TaskCache(config, f"{task.name}:{self.call_name}", self.log)
+        inputs = {decl.name: values.encode(env[decl.name]) for decl in task.inputs or [] if decl.name in env}
+        cache.compute_key(task, inputs, settings, task_image(self.options, settings))
+        return cache
 
     # -- running the command ----------------------------------------------------------------
     def _execute(self, task_dir: str, command: str, settings: dict[str, Any]) -> None:
@@ -109,8 +131,8 @@ class TaskJob(Job):
         return completed.returncode
 
     # -- outputs ----------------------------------------------------------------------------
-    def _outputs(self, task: WDL.Tree.Task, env: WDL.Env.Bindings, stdlib: TaskOutputStdLib, work_dir: str,
-                 downloader: Downloader) -> EnvData:
+    def _outputs(self, task: WDL.Tree.Task, env: WDL.Env.Bindings, stdlib: TaskOutputStdLib, work_dir: str) -> EnvData:
+        """The outputs, with the local paths of their files."""
         result: EnvData = {}
         for decl in decls_in_order(task.outputs):  # an output may use one declared after it, as in miniwdl
             value = eval_decl(decl, env, {}, stdlib)
@@ -118,8 +140,7 @@ class TaskJob(Job):
             encoded = values.map_files(values.encode(value), keep)
             value = values.decode(encoded).coerce(decl.type)
             env = env.bind(decl.name, value)
-            result[decl.name] = values.map_files(values.encode(value), lambda p: self._store(p, downloader),
-                                                 lambda p: self._store_dir(p, downloader))
+            result[decl.name] = values.encode(value)
         return {decl.name: result[decl.name] for decl in task.outputs}
 
     def _store(self, path: str, downloader: Downloader) -> str:
