@@ -15,6 +15,7 @@
 #   a copy of <checkout>/toil in <state>/site, put on PYTHONPATH by a TaskProlog (what an
 #   installation of the package on each node would give). The Python interpreter stays visible.
 # - Accounting as in the single-node setup: jobcomp/filetxt, read with `sacct -c` (NodeList).
+# - LLN=YES: each job goes to the least loaded node, so even a few jobs spread over the nodes.
 set -euo pipefail
 
 STATE=${SLURM_MULTI_STATE_DIR:-/var/lib/slurm-multi}
@@ -123,7 +124,7 @@ EOF
   for i in $(seq "$NODES"); do
     echo "NodeName=node$i NodeHostname=localhost NodeAddr=127.0.0.1 Port=$((NODE_PORT0 + i - 1)) CPUs=$CPUS Boards=1 SocketsPerBoard=1 CoresPerSocket=$CPUS ThreadsPerCore=1 RealMemory=$MEM_MB TmpDisk=$TMP_MB State=UNKNOWN"
   done
-  echo "PartitionName=multi Nodes=node[1-$NODES] Default=YES MaxTime=INFINITE State=UP OverSubscribe=NO"
+  echo "PartitionName=multi Nodes=node[1-$NODES] Default=YES MaxTime=INFINITE State=UP OverSubscribe=NO LLN=YES"
 } > "$CONF.new"
 if ! cmp -s "$CONF.new" "$CONF"; then
   mv "$CONF.new" "$CONF"
