@@ -98,6 +98,8 @@ def test_python_fan_out_deploys_the_script_and_its_module_through_s3(leader_dir:
     assert all(r["seen"] == [] for r in reports), reports
     # The sibling module came from the job store's zip, unpacked in the node's own /tmp.
     assert all("/toil-deploy-" in r["module"] and str(leader_dir) not in r["module"] for r in reports)
+    # The engine itself is the nodes' own install, not the checkout the leader runs from.
+    assert not any(r["toil"].startswith(str(CHECKOUT)) for r in reports), reports[0]
     assert {r["host"] for r in reports} == NODES
     assert nodes_used(env, before, "_where") == NODES
 
