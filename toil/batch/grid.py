@@ -248,7 +248,7 @@ class GridBatchSystem(AbstractBatchSystem):
         if not locator:
             return True
         return check_paths_reachable(str(locator), self.settings.work_dir, self.grid.batch_logs_dir,
-                              self.scheduler_name, self.node_hosts)
+                                     self.scheduler_name, self.node_hosts)
 
     def _open_store(self) -> AbstractJobStore | None:
         locator = self.settings.job_store or getattr(self.settings.options, "jobStore", None)

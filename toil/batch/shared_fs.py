@@ -109,7 +109,7 @@ def check_paths_reachable(
     for what, path in paths:
         fs_type = filesystem_type(path, text)
         problem = shared_path_problem(what, path, fs_type, scheduler)
-        if problem and path == logs_dir and what.startswith("batch logs"):
+        if problem and what == "batch logs directory":
             logger.info("The batch logs directory %s is local to this host: each job's %s log stays in the "
                         "temporary directory of the node it ran on", path, scheduler)
             logs_shared = False
