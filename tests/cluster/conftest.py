@@ -2,7 +2,10 @@
 
 The session fixtures install (apt-get, as root) and start them with the project's own scripts,
 ``tests/services/slurm.sh`` and ``tests/services/sge.sh``, and stop them at the end of the
-session. A test that cannot get its scheduler fails; it never skips.
+session. ``slurm_multi_cluster`` starts a second Slurm with three nodes in namespaces of their
+own (``tests/services/slurm_multi.sh``) and the S3 server (``tests/services/s3.sh``), and
+gives the environment that reaches both. A test that cannot get its scheduler fails; it
+never skips.
 """
 
 from __future__ import annotations
@@ -37,6 +40,36 @@ def slurm_cluster() -> Iterator[None]:
     subprocess.run(["scancel", "--full", f"--user={os.getuid()}"], capture_output=True, check=False)
     yield
     _service("slurm.sh", "stop")
+
+
+@pytest.fixture(scope="session")
+def slurm_multi_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    """The multi-node Slurm and the S3 server; yields the environment for leaders and Slurm commands."""
+    from tests.s3 import conftest as s3
+
+    s3_was_running = s3._running()
+    _service("s3.sh", "start")
+    _service("slurm_multi.sh", "start")
+    env = {**os.environ, **s3._server_env(), "SLURM_CONF": _exported(_output("slurm_multi.sh", "env"))["SLURM_CONF"]}
+    empty = tmp_path_factory.mktemp("aws-config")
+    env.update(AWS_CONFIG_FILE=str(empty / "config"), AWS_SHARED_CREDENTIALS_FILE=str(empty / "credentials"))
+    for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL"):
+        env.pop(name, None)
+    subprocess.run(["scancel", "--full", f"--user={os.getuid()}"], env=env, capture_output=True, check=False)
+    yield env
+    _service("slurm_multi.sh", "stop")
+    if not s3_was_running:
+        _service("s3.sh", "stop")
+
+
+def _output(script: str, action: str) -> str:
+    return subprocess.run(["bash", str(SERVICES / script), action], capture_output=True, text=True,
+                          check=True).stdout
+
+
+def _exported(text: str) -> dict[str, str]:
+    pairs = (line.removeprefix("export ").split("=", 1) for line in text.splitlines() if "=" in line)
+    return {name: value for name, value in pairs}
 
 
 @pytest.fixture(scope="session")

@@ -16,7 +16,8 @@ scheduler:
 - ``killBatchJobs`` and ``shutdown`` cancel with one command for all ids, then wait (polling)
   until the scheduler no longer runs them.
 - Each job's stdout and stderr go to ``--batchLogsDir`` (default ``--workDir``) as
-  ``toil_<run>_<batch id>.log``; the file is kept.
+  ``toil_<run>_<batch id>.log``; the file is kept. When the nodes cannot see that directory
+  (no shared disk), the log stays in the node's ``/tmp`` under the same name.
 - Workers run as ``<leader's python> -m toil.batch.run_worker`` (not ``_toil_worker`` from
   PATH, which schedulers may reset); the user's modules travel through the job store
   (``toil.batch.deploy``) unless ``--disableAutoDeployment``.
@@ -69,6 +70,7 @@ from toil.core.requirements import Requirements, bytes2human
 logger = logging.getLogger(__name__)
 
 LOST_AFTER = 120.0  # seconds a submitted job may be missing from status and accounting
+NODE_LOGS_DIR = "/tmp"  # where job logs go on nodes that cannot see --batchLogsDir
 LOST_EXIT_STATUS = 255
 KILL_WAIT = 120.0  # seconds killBatchJobs waits for the scheduler to stop the jobs
 
@@ -184,7 +186,7 @@ class GridBatchSystem(AbstractBatchSystem):
         self._closed = False
         self.deploy_key: str | None = None  # job-store key of the user's modules (auto-deployment)
         os.makedirs(self.grid.batch_logs_dir, exist_ok=True)
-        self.check_reachable()
+        self.logs_dir = self.grid.batch_logs_dir if self.check_reachable() else NODE_LOGS_DIR
         self.record = JobRecord(self._open_store(), self.scheduler_name)
         cancel_recorded_jobs(self.record, lambda ids: self.runner(self.kill_command(ids)))
         self.deploy_user_modules()
@@ -240,13 +242,13 @@ class GridBatchSystem(AbstractBatchSystem):
         return None
 
     # -- start-up check ----------------------------------------------------------------------------
-    def check_reachable(self) -> None:
-        """Refuse to start when workers could not reach the job store or the batch logs."""
+    def check_reachable(self) -> bool:
+        """Refuse to start when workers could not reach the job store; tell whether they see the batch logs."""
         locator = self.settings.job_store or getattr(self.settings.options, "jobStore", None)
         if not locator:
-            return
-        check_paths_reachable(str(locator), self.settings.work_dir, self.grid.batch_logs_dir,
-                              self.scheduler_name, self.node_hosts)
+            return True
+        return check_paths_reachable(str(locator), self.settings.work_dir, self.grid.batch_logs_dir,
+                                     self.scheduler_name, self.node_hosts)
 
     def _open_store(self) -> AbstractJobStore | None:
         locator = self.settings.job_store or getattr(self.settings.options, "jobStore", None)
@@ -292,7 +294,7 @@ class GridBatchSystem(AbstractBatchSystem):
     def issueBatchJob(self, spec: BatchJobSpec) -> int:
         self.check_resource_request(spec)
         batch_id = next(self._ids)
-        log_path = os.path.join(self.grid.batch_logs_dir, f"toil_{self.run_id}_{batch_id}.log")
+        log_path = os.path.join(self.logs_dir, f"toil_{self.run_id}_{batch_id}.log")
         self._waiting.append(_Job(batch_id, spec, log_path))
         self._submit_what_fits()
         return batch_id

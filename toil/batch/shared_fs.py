@@ -4,6 +4,10 @@ A ``file:`` job store must be on a filesystem every node mounts at the same path
 single-node cluster (every node is this host) any path works. Otherwise the path's filesystem
 type decides: a known local type (ext4, xfs, tmpfs, overlay ...) is refused with a clear
 message; network and cluster filesystems pass; unknown types pass with a warning.
+
+The batch logs directory is not refused: when the nodes cannot see it, the check says so and
+the batch system writes each job's scheduler log in the node's own temporary directory
+instead (a cluster with no shared disk, the job store in S3).
 """
 
 from __future__ import annotations
@@ -81,12 +85,12 @@ def check_paths_reachable(
     scheduler: str,
     node_hosts: Callable[[], list[str] | None],
     mounts: str | None = None,
-) -> None:
-    """Raise BatchSystemError when workers could not reach the job store or the batch logs."""
+) -> bool:
+    """Raise BatchSystemError when workers could not reach the job store; tell whether they see the logs dir."""
     try:
         kind, rest = parse_locator(locator)
     except ValueError:
-        return
+        return True
     paths = [("batch logs directory", logs_dir)]
     if kind == "file":
         paths.insert(0, ("job store", os.path.abspath(rest)))
@@ -94,20 +98,26 @@ def check_paths_reachable(
         hosts = node_hosts()
     except Exception as e:  # noqa: BLE001 - a failing node listing must not stop the workflow
         logger.warning("Could not list the %s nodes (%s); not checking for a shared filesystem", scheduler, e)
-        return
+        return True
     if hosts is None:
         logger.warning("Could not list the %s nodes; not checking that they can reach the job store", scheduler)
-        return
+        return True
     if single_node(hosts, local_names()):
-        return
+        return True
     text = read_mounts() if mounts is None else mounts
+    logs_shared = True
     for what, path in paths:
         fs_type = filesystem_type(path, text)
         problem = shared_path_problem(what, path, fs_type, scheduler)
-        if problem:
+        if problem and what == "batch logs directory":
+            logger.info("The batch logs directory %s is local to this host: each job's %s log stays in the "
+                        "temporary directory of the node it ran on", path, scheduler)
+            logs_shared = False
+        elif problem:
             raise BatchSystemError(problem)
-        if fs_type not in SHARED_FS_TYPES:
+        elif fs_type not in SHARED_FS_TYPES:
             logger.warning("The %s %s is on a %s filesystem; make sure every %s node sees it at the same path",
                            what, path, fs_type or "unknown", scheduler)
     if not os.path.isabs(work_dir):
         raise BatchSystemError(f"--workDir {work_dir} must be an absolute path that exists on every node")
+    return logs_shared
