@@ -176,3 +176,19 @@ def _open(path: Path) -> AbstractJobStore:
     store = open_job_store(str(path))
     store.resume()
     return store
+
+
+def test_without_plotly_the_report_is_one_clear_error(tmp_path: Path) -> None:
+    blocked = tmp_path / "blocked"
+    (blocked / "plotly").mkdir(parents=True)
+    (blocked / "plotly" / "__init__.py").write_text("raise ImportError('plotly is not installed')\n")
+    environment = _environment()
+    environment["PYTHONPATH"] = os.pathsep.join([str(blocked), environment["PYTHONPATH"]])
+    open_job_store(str(tmp_path / "store")).create()
+    for command in (["-m", "toil.cli.main", "report", tmp_path / "store", "-o", tmp_path / "x.html"],
+                    [REPO / "tests" / "integration" / "scripts" / "one_job.py", tmp_path / "other", "--report",
+                     tmp_path / "y.html"]):
+        done = subprocess.run([sys.executable, *map(str, command)], cwd=tmp_path, env=environment,
+                              capture_output=True, text=True, timeout=120, check=False)
+        assert done.returncode != 0 and "Traceback" not in done.stderr, done.stderr
+        assert len(done.stderr.strip().splitlines()) == 1 and "pip install 'toil[report]'" in done.stderr, done.stderr

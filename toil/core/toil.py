@@ -63,9 +63,9 @@ class Toil:
             self.config = Config.from_options(options)
         except ValueError as e:
             raise errors.ToilConfigError(str(e)) from None
+        console.install_excepthook(debug=self.config.log_level == "DEBUG")
         if self.config.report and not plotly_available():
             raise errors.ToilConfigError(f"--report: {MISSING_PLOTLY}")
-        console.install_excepthook(debug=self.config.log_level == "DEBUG")
         self._store: AbstractJobStore | None = None
         self._locator = ""
         self._batch: AbstractBatchSystem | None = None
