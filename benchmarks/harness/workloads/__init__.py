@@ -55,6 +55,7 @@ def capped(sizes: list[int], cap: int, systems: tuple[str, ...], capped_system: 
 
 
 def all_workloads() -> list[Workload]:
-    from harness.workloads import conformance, cwl, python_api, restart, wdl
+    from harness.workloads import conformance, cwl, python_api, restart, scale, wdl
 
-    return [*python_api.WORKLOADS, *restart.WORKLOADS, *cwl.WORKLOADS, *wdl.WORKLOADS, *conformance.WORKLOADS]
+    return [*python_api.WORKLOADS, *restart.WORKLOADS, *cwl.WORKLOADS, *wdl.WORKLOADS, *scale.WORKLOADS,
+            *conformance.WORKLOADS]
