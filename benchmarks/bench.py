@@ -39,6 +39,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--toil-cap", type=int, default=None, help="Largest N for Toil 9.6 (default per workload).")
     p.add_argument("-j", "--conformance-jobs", type=int, default=os.cpu_count() or 2,
                    help="Conformance tests at once, for both runners (default: cores).")
+    p.add_argument("--scale-million", action="store_true", help="The scale workloads also run at N = 1,000,000.")
     p.add_argument("--fresh", action="store_true", help="Forget the recorded runs and start over.")
     p.add_argument("--retry-failed", action="store_true", help="Run again the runs recorded as failed.")
     p.add_argument("--keep", action="store_true", help="Keep every run's directory (default: failed ones only).")
@@ -121,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
     reps = args.reps or (1 if args.quick else 3)
     timeout = args.timeout or (1800.0 if args.quick else 7200.0)
     ctx = Context(REPO, os.path.abspath(args.cache), args.quick, timeout, args.toil_cap, args.conformance_jobs,
-                  keep=args.keep)
+                  keep=args.keep, scale_million=args.scale_million)
     workloads = select(args)
     systems = {s.strip() for s in args.systems.split(",") if s.strip()} or None
     steps = plan(ctx, workloads, systems)

@@ -26,6 +26,7 @@ class Context:
     toil_cap: int | None  # largest N Toil 9.6 runs at (None: each workload's own cap)
     conformance_jobs: int
     keep: bool = False  # keep every run's directory, not only failed ones
+    scale_million: bool = False  # the scale workloads also run at N = 1,000,000
     records: list[dict[str, Any]] = field(default_factory=list)  # every run recorded so far
     envs: dict[str, peers.Environment] = field(default_factory=dict)
 

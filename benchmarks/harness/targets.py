@@ -87,7 +87,29 @@ def restart(cells: Cells) -> list[Verdict]:
              _status(None if cpu is None else cpu <= 1))]
 
 
-CHECKS: list[Callable[[Cells], list[Verdict]]] = [fanout, memory, cwl, wdl, conformance, restart]
+def _per_job(cells: Cells, workload: str, n: int) -> float | None:
+    cell = cells.get((workload, n, "ours"))
+    return None if cell is None or cell.cpu is None else cell.cpu / n * 1000
+
+
+def scale(cells: Cells) -> list[Verdict]:
+    """Issue 21: flat CPU per job from 10,000 to 1,000,000 jobs, leader under 2 GB at 1,000,000."""
+    verdicts = []
+    for workload in ("scale-fanout", "scale-chain", "scale-tree", "scale-wdl-scatter"):
+        base = _per_job(cells, workload, 10000)
+        for n, limit in ((100000, 1.15), (1000000, 1.3)):
+            growth = ratio(_per_job(cells, workload, n), base)
+            verdicts.append((f"{workload}: CPU per job at {n:,} within {limit}x of 10,000", _fmt(growth, "x"),
+                             _status(None if growth is None else growth <= limit)))
+    cell = cells.get(("scale-fanout", 1000000, "ours"))
+    leader = None if cell is None else cell.median("leader_maxrss_kb")
+    mb = None if leader is None else leader / 1024
+    verdicts.append(("scale-fanout: leader peak memory at 1,000,000 under 2 GB", _fmt(mb, " MB", 0),
+                     _status(None if mb is None else mb < 2048)))
+    return verdicts
+
+
+CHECKS: list[Callable[[Cells], list[Verdict]]] = [fanout, memory, cwl, wdl, conformance, restart, scale]
 
 
 def verdicts(cells: Cells) -> list[Verdict]:

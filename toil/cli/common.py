@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import NoReturn
 
-from toil.core import plugins
+from toil.core import payload, plugins
 from toil.core.description import JobDescription, RecordError
 from toil.core.jobstore import AbstractJobStore, JobStoreError, NoSuchBlobError
 from toil.core.settings import ROOT_KEY
@@ -45,14 +45,16 @@ def root_id(store: AbstractJobStore) -> str | None:
         return None
 
 
-def load_records(store: AbstractJobStore) -> dict[str, JobDescription]:
-    """Every job record in the store, by id (unreadable ones are reported and skipped)."""
+def load_records(store: AbstractJobStore, light: bool = False) -> dict[str, JobDescription]:
+    """Every job record in the store, by id (unreadable ones are reported and skipped).
+
+    ``light``: without inline bodies and values (payload.lighten), for what only reads the graph.
+    """
     records: dict[str, JobDescription] = {}
-    for job_id in store.keys("jobs"):
+    for job_id, raw in store.get_many("jobs", store.keys("jobs")):  # those deleted while we list are left out
         try:
-            records[job_id] = JobDescription.from_json(store.get("jobs", job_id), where=job_id)
-        except NoSuchBlobError:
-            continue  # deleted while we listed
+            record = JobDescription.from_json(raw, where=job_id)
+            records[job_id] = payload.lighten(record) if light else record
         except RecordError as e:
             logger.warning("Skipping a job record: %s", e)
     return records

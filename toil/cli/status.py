@@ -48,7 +48,7 @@ def inspect(store: AbstractJobStore) -> Report:
     if root is None:
         return Report(WorkflowState.RUNNING if leader else WorkflowState.NOT_STARTED, leader=leader)
     # Records no job names (left by attempts cut short) are not part of the workflow.
-    everything = load_records(store)
+    everything = load_records(store, light=True)
     records = {job_id: everything[job_id] for job_id in reachable_jobs(root, everything)}
     failed = failed_job_ids(store, records)
     unfinished = [r for r in records.values() if not r.ran and not _is_service(r)]

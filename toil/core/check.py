@@ -136,6 +136,11 @@ def check_store(store: AbstractJobStore) -> StoreReport:
     return report
 
 
+def reachable_in_store(store: AbstractJobStore, root_id: str) -> set[str]:
+    """Ids of the jobs reachable from the root through the records in the store."""
+    return set(reachable_jobs(root_id, _read_records(store, StoreReport())))
+
+
 def collect_garbage(store: AbstractJobStore, live: Iterable[str]) -> int:
     """Delete job records, bodies and return values of jobs not in ``live``; return how many.
 

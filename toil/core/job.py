@@ -198,9 +198,15 @@ class Job:
     def addChild(self, childJob: Job) -> Job:
         """Run childJob after this job, in parallel with the other children."""
         self._check_growable(childJob)
-        if childJob not in self._toil_children:
-            self._toil_children.append(childJob)
+        self._add_once(self._toil_children, "child", childJob)
         return childJob
+
+    def _add_once(self, successors: list[Job], kind: str, job: Job) -> None:
+        """Append job to successors unless it is there: a set, since `job in list` made N children quadratic."""
+        added: set[tuple[str, int]] = self.__dict__.setdefault("_toil_added", set())
+        if (kind, id(job)) not in added:  # the list keeps job alive, so its id stays its own
+            added.add((kind, id(job)))
+            successors.append(job)
 
     def hasChild(self, childJob: Job) -> bool:
         return childJob in self._toil_children
@@ -208,8 +214,7 @@ class Job:
     def addFollowOn(self, followOnJob: Job) -> Job:
         """Run followOnJob after this job and all its children's subtrees are done."""
         self._check_growable(followOnJob)
-        if followOnJob not in self._toil_follow_ons:
-            self._toil_follow_ons.append(followOnJob)
+        self._add_once(self._toil_follow_ons, "follow-on", followOnJob)
         return followOnJob
 
     def hasFollowOn(self, followOnJob: Job) -> bool:
@@ -302,6 +307,7 @@ class Job:
         # Successors are written as their own records; the file store is per attempt.
         state["_toil_children"] = []
         state["_toil_follow_ons"] = []
+        state.pop("_toil_added", None)
         state["_toil_services"] = []
         state["_toil_file_store"] = None
         return state

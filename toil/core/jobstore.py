@@ -12,7 +12,7 @@ import abc
 import argparse
 import contextlib
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import IO, Literal
 
 #: Namespaces of small blobs. Records are JSON job descriptions, bodies and results are
@@ -123,6 +123,18 @@ class AbstractJobStore(abc.ABC):
     @abc.abstractmethod
     def get(self, namespace: Namespace, key: str) -> bytes:
         """Read a blob; raise NoSuchBlobError when it is missing."""
+
+    def get_many(self, namespace: Namespace, keys: Iterable[str]) -> Iterator[tuple[str, bytes]]:
+        """(key, content) of each blob of keys, in their order; missing ones are left out.
+
+        For reading a whole namespace (``toil status``, ``toil stats``): a store whose reads
+        mostly wait (on a disk, on the network) reads several at once.
+        """
+        for key in keys:
+            try:
+                yield key, self.get(namespace, key)
+            except NoSuchBlobError:
+                continue
 
     @abc.abstractmethod
     def has(self, namespace: Namespace, key: str) -> bool:

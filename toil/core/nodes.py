@@ -66,7 +66,12 @@ class Node:
 
     def changes(self) -> list[tuple[int, Status]]:
         """The remembered status changes: (sequence number of the event, status it led to)."""
-        return [(code >> 3, STATUSES[code & 7]) for code in self.history]
+        return decode_history(self.history)
+
+
+def decode_history(history: tuple[int, ...]) -> list[tuple[int, Status]]:
+    """A node's history as (sequence number of the event, status it led to)."""
+    return [(code >> 3, STATUSES[code & 7]) for code in history]
 
 
 # The codes of the statuses of the common path, which toil.core.state records without a call.

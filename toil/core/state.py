@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import enum
 import heapq
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 
@@ -41,7 +41,7 @@ from toil.core.events import (
     WorkflowFinished,
 )
 from toil.core.invariants import check_state
-from toil.core.nodes import DONE, ISSUED, RAN, WAITING, Node, Status
+from toil.core.nodes import DONE, ISSUED, RAN, WAITING, Node, Status, decode_history
 from toil.core.story import DEFAULT_LOG_LIMIT, EventLog, StoryLine, format_story
 
 __all__ = [  # the events, instructions and statuses are the state machine's vocabulary: import them from here
@@ -52,6 +52,8 @@ __all__ = [  # the events, instructions and statuses are the state machine's voc
 
 #: with Validation.SAMPLED, validation checks about this many nodes per event (amortized)
 SAMPLED_NODES_PER_EVENT = 200
+#: the stories of this many jobs done last stay complete (older ones keep only the logged events)
+DONE_HISTORY_LIMIT = 10_000
 
 
 class StateError(Exception):
@@ -93,7 +95,13 @@ class SchedulingState:
         self.log = EventLog(log_limit)
         self.seq = 0  # of the event being (or last) handled
         self._next_validation = 0
+        #: the jobs not done yet (and the root): a job's node is dropped once it is done, so the
+        #: leader's memory follows the graph's frontier, not every job the workflow ever made
         self.nodes: dict[str, Node] = {}
+        self.released = 0  # jobs done and dropped from nodes
+        self.cut_short = 0  # attempts that failed: each may have left records of jobs it never committed
+        #: the status changes of the last DONE_HISTORY_LIMIT jobs dropped, for their stories
+        self._done_history: OrderedDict[str, tuple[int, ...]] = OrderedDict()
         self.root_id: str | None = None
         self.active = 0  # ISSUED
         self.retrying: list[tuple[float, str]] = []  # heap of (due, job id)
@@ -132,7 +140,8 @@ class SchedulingState:
     def story(self, job_id: str) -> list[StoryLine]:
         """The events that concern a job, oldest first: why it was issued, failed, retried, ran again."""
         node = self.nodes.get(job_id)
-        return self.log.story(job_id, node.changes() if node is not None else [])
+        history = node.history if node is not None else self._done_history.get(job_id, ())
+        return self.log.story(job_id, decode_history(history))
 
     def story_text(self, job_id: str) -> str:
         return format_story(job_id, self.story(job_id))
@@ -147,6 +156,7 @@ class SchedulingState:
         out = {status.value: 0 for status in Status}
         for node in self.nodes.values():
             out[node.status.value] += 1
+        out[Status.DONE.value] += self.released
         return out
 
     def failed_jobs(self) -> list[JobDescription]:
@@ -178,6 +188,7 @@ class SchedulingState:
                 raise StateError(f"job {chained} reported chained while {known.status.value}")
             known.record = chained
         if event.failed_successor is not None:
+            self.cut_short += 1
             failed = self._node(event.failed_successor)
             if failed.status is not Status.WAITING or failed.record.ran:
                 raise StateError(f"job {failed.record} reported failed in a chain while {failed.status.value}")
@@ -195,6 +206,7 @@ class SchedulingState:
         if node.status is not Status.ISSUED:
             raise StateError(f"job {node.record} failed while {node.status.value}")
         self.active -= 1
+        self.cut_short += 1
         if node.host is not None:
             self._out.append(JobGaveUp(node.record.job_id, event.reason))
             self._service_finished(node, Status.FAILED)
@@ -299,6 +311,13 @@ class SchedulingState:
     def _mark_done(self, node: Node) -> None:
         node.status = Status.DONE  # what node.enter does, without a call on this hot path
         node.history += (self.seq << 3 | DONE,)
+        job_id = node.record.job_id
+        if job_id != self.root_id:  # nothing looks a done job up again: a missing node is a done one
+            del self.nodes[job_id]
+            self.released += 1
+            self._done_history[job_id] = node.history
+            if len(self._done_history) > DONE_HISTORY_LIMIT:
+                self._done_history.popitem(last=False)
         for parent_id in node.parents:
             parent = self.nodes[parent_id]
             parent.pending -= 1

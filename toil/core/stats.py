@@ -102,12 +102,11 @@ def read_workflow_stats(store: AbstractJobStore) -> dict[str, Any] | None:
 
 def read_job_stats(store: AbstractJobStore) -> Iterator[dict[str, Any]]:
     """Yield the stats of every job that recorded some (unreadable blobs are skipped)."""
-    for key in store.keys("logs"):
-        if not key.startswith(STATS_PREFIX) or key == WORKFLOW_KEY:
-            continue
+    wanted = (key for key in store.keys("logs") if key.startswith(STATS_PREFIX) and key != WORKFLOW_KEY)
+    for _, raw in store.get_many("logs", wanted):
         try:
-            data = json.loads(store.get("logs", key))
-        except (NoSuchBlobError, ValueError):
+            data = json.loads(raw)
+        except ValueError:
             continue
         if isinstance(data, dict) and {"name", "wall", "cpu", "memory"} <= data.keys():
             yield data

@@ -258,9 +258,11 @@ class Toil:
         store = self._jobStore
         # Attempts cut short (killed or failed workers) may have left records of jobs they
         # created but never committed. Nothing reads them; now that no worker runs, drop them.
-        removed = check.collect_garbage(store, leader.state.nodes)
-        if removed:
-            logger.debug("Removed %d records of attempts cut short", removed)
+        # (Only then: the leader forgets done jobs, so the live ones are found in the store.)
+        if leader.state.cut_short or self.config.restart:  # a restart follows a run that was cut short
+            removed = check.collect_garbage(store, check.reachable_in_store(store, root_id))
+            if removed:
+                logger.debug("Removed %d records of attempts cut short", removed)
         reader = serialize.ResultReader(lambda job_id: payload.read_result(store, job_id))
         value = serialize.loads(payload.read_result(store, root_id), reader)
         self._finished = True

@@ -18,13 +18,15 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
+import itertools
 import json
 import os
 import shutil
 import sys
 import weakref
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from typing import IO
 
 from toil.core.jobstore import (
@@ -176,9 +178,7 @@ class FileJobStore(AbstractJobStore):
                 names = os.listdir(self.path)
             except FileNotFoundError:
                 return
-            for name in names:
-                if name != MARKER:
-                    _remove_tree(os.path.join(self.path, name))
+            _remove_trees([os.path.join(self.path, name) for name in names if name != MARKER])
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(self._marker)
             try:
@@ -319,6 +319,21 @@ class FileJobStore(AbstractJobStore):
         except FileNotFoundError:
             raise NoSuchBlobError(namespace, key) from None
 
+    def get_many(self, namespace: Namespace, keys: Iterable[str]) -> Iterator[tuple[str, bytes]]:
+        """Read PARALLEL_READS blobs at once: on a cold cache each read waits on the disk."""
+        with ThreadPoolExecutor(PARALLEL_READS, thread_name_prefix="toil-read") as pool:
+            for batch in itertools.batched(keys, READ_BATCH) if hasattr(itertools, "batched") else _batches(keys):
+                for key, data in zip(batch, pool.map(self._get_or_none, [namespace] * len(batch), batch),
+                                     strict=True):
+                    if data is not None:
+                        yield key, data
+
+    def _get_or_none(self, namespace: Namespace, key: str) -> bytes | None:
+        try:
+            return self.get(namespace, key)
+        except NoSuchBlobError:
+            return None
+
     def has(self, namespace: Namespace, key: str) -> bool:
         return os.path.isfile(self._blob_path(namespace, key))
 
@@ -433,6 +448,17 @@ class FileJobStore(AbstractJobStore):
         return self.path
 
 
+#: blobs get_many reads at once, and how many it asks for before yielding (bounded memory)
+PARALLEL_READS, READ_BATCH = 16, 1024
+
+
+def _batches(keys: Iterable[str]) -> Iterator[tuple[str, ...]]:
+    """itertools.batched(keys, READ_BATCH), which Python 3.12 has."""
+    iterator = iter(keys)
+    while batch := tuple(itertools.islice(iterator, READ_BATCH)):
+        yield batch
+
+
 def _list_fanned(directory: str) -> Iterator[str]:
     """Yield the finished (non-temporary) names in the fan-out subdirectories of directory."""
     try:
@@ -472,3 +498,47 @@ def _remove_tree(path: str) -> None:
     else:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(path)
+
+
+#: directories emptied at once by destroy(). An unlink waits on the disk (2 ms each on a busy
+#: virtual disk: 40 minutes for a million records one after another) and holds its directory's
+#: lock, so emptying the fan-out directories side by side is what makes removal fast.
+REMOVAL_THREADS = 32
+
+
+def _remove_trees(paths: list[str]) -> None:
+    """Remove files and directory trees, emptying their directories in parallel (a pool of threads)."""
+    directories: list[str] = []
+    with ThreadPoolExecutor(REMOVAL_THREADS, thread_name_prefix="toil-destroy") as pool:
+        pending = {pool.submit(_empty_directory, path) for path in paths}
+        while pending:
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                subdirectories = future.result()
+                directories.extend(subdirectories)
+                pending.update(pool.submit(_empty_directory, sub) for sub in subdirectories)
+    for directory in [*reversed(directories), *paths]:  # children before their parents
+        _remove_tree(directory)  # empty by now: an rmdir (or what a late writer left there)
+
+
+def _empty_directory(path: str) -> list[str]:
+    """Unlink the files in directory path (or path itself, when not a directory); return its subdirectories."""
+    subdirectories: list[str] = []
+    if os.path.islink(path):  # never follow a link into what is not the store's
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path)
+        return subdirectories
+    try:
+        with os.scandir(path) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    subdirectories.append(entry.path)
+                else:
+                    with contextlib.suppress(FileNotFoundError):
+                        os.unlink(entry.path)
+    except NotADirectoryError:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path)
+    except FileNotFoundError:
+        pass
+    return subdirectories

@@ -55,7 +55,8 @@ def capped(sizes: list[int], cap: int, systems: tuple[str, ...], capped_system: 
 
 
 def all_workloads() -> list[Workload]:
-    from harness.workloads import conformance, cwl, python_api, restart, staging, wdl
+    from harness.workloads import conformance, cwl, python_api, restart, scale, staging, wdl
 
     return [*python_api.WORKLOADS, *restart.WORKLOADS, *cwl.WORKLOADS, *wdl.WORKLOADS, *staging.WORKLOADS,
+            *scale.WORKLOADS,
             *conformance.WORKLOADS]
