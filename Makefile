@@ -5,7 +5,7 @@ MYPY_CONFIG ?= $(CURDIR)/pyproject.toml
 export PIP_ROOT_USER_ACTION ?= ignore
 export PIP_DISABLE_PIP_VERSION_CHECK ?= 1
 
-.PHONY: help install check lint typecheck layers check-typecheck-catches check-layers-catch-cycles test test-gridengine test-server test-containers containers-suite demo clean conformance conformance-cwl conformance-wdl conformance-containers chaos
+.PHONY: toil-tests help install check lint typecheck layers check-typecheck-catches check-layers-catch-cycles test test-gridengine test-server test-containers containers-suite demo clean conformance conformance-cwl conformance-wdl conformance-containers chaos
 
 help:
 	@echo "make install                  install the package (editable) with the test/lint tools"
@@ -95,9 +95,16 @@ test: install
 	$(PYTHON) -m pytest -q -p no:cacheprovider tests $(CONTAINER_TESTS:%=--ignore=%); rc=$$?; \
 	if [ "$$rc" -eq 5 ]; then echo "make test: pytest collected no tests; failing on purpose" >&2; rc=1; fi; \
 	[ "$$rc" -eq 0 ] || status=$$rc; \
+	$(MAKE) --no-print-directory toil-tests || status=1; \
 	$(MAKE) --no-print-directory conformance || status=1; \
 	$(MAKE) --no-print-directory containers-suite || status=1; \
 	exit $$status
+
+# Toil 9.6.0's own API tests (from its PyPI wheel, unpacked into a scratch directory) against
+# toil_tests/baseline.yaml, and Toil's documented tutorial scripts; fails on a regression.
+# Part of `make test`. The wheel is cached under TOIL_TESTS_CACHE (default ~/.cache/toil-tests).
+toil-tests: install
+	$(PYTHON) -m toil_tests.run
 
 GRID_ENGINE_TESTS = tests/cluster/test_grid_engine_contract.py tests/cluster/test_grid_engine_workflows.py
 

@@ -61,3 +61,12 @@ class FailedJobsException(ToilError):
                 f"or promises). The job store is {job_store}"
             )
         super().__init__(text)
+
+    @property
+    def numberOfFailedJobs(self) -> int:
+        """How many jobs failed (Toil's name)."""
+        return len(self.failed_jobs)
+
+    @property
+    def msg(self) -> str:
+        return str(self)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import io
 import logging
 import os
@@ -245,7 +246,9 @@ class FileStore:
         """Remove the local copies this job made of a global file."""
         paths = self._local_files.pop(str(fileStoreID), [])
         if not paths:
-            raise OSError(f"Attempted to delete local copies of file {fileStoreID}, but this job made none")
+            raise FileNotFoundError(
+                errno.ENOENT, f"Attempted to delete local copies of file {fileStoreID}, but this job made none"
+            )
         for path in paths:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(path)

@@ -165,3 +165,44 @@ def write_new_jobs(
     for job in new.jobs:
         job._toil_saved = True
     return records
+
+
+def reachable(start: Job) -> list[Job]:
+    """Every job reachable from start through children, follow-ons and services, start first."""
+    seen: dict[int, Job] = {id(start): start}
+    todo = [start]
+    while todo:
+        job = todo.pop()
+        hosts = [host for tier in job._toil_services for host in tier]
+        for nxt in (*job.getSuccessors(), *hosts):
+            if id(nxt) not in seen:
+                seen[id(nxt)] = nxt
+                todo.append(nxt)
+    return list(seen.values())
+
+
+def root_jobs(start: Job) -> set[Job]:
+    """The jobs of start's graph that no other job of it precedes (Toil's ``getRootJobs``)."""
+    jobs = reachable(start)
+    successors = {id(nxt) for job in jobs for nxt in job.getSuccessors()}
+    return {job for job in jobs if id(job) not in successors}
+
+
+def topological_order(start: Job) -> list[Job]:
+    """The jobs of start's graph, each before its successors (Toil's ``getTopologicalOrderingOfJobs``)."""
+    jobs = reachable(start)
+    check_acyclic(jobs)
+    done: set[int] = set()
+    order: list[Job] = []
+
+    def visit(job: Job) -> None:
+        if id(job) in done:
+            return
+        done.add(id(job))
+        for nxt in job.getSuccessors():
+            visit(nxt)
+        order.append(job)
+
+    for job in jobs:
+        visit(job)
+    return order[::-1]

@@ -111,6 +111,7 @@ class Job:
         descriptionClass: Any = None,
         local: bool | None = None,
         files: Any = None,
+        walltime: Any = None,
     ) -> None:
         raw = {"memory": memory, "cores": cores, "disk": disk, "accelerators": accelerators}
         raw["preemptible"] = preemptible if preemptible is not None else preemptable
@@ -129,6 +130,8 @@ class Job:
         # The workflow's --defaultCores/--defaultMemory/...; set when the job is written to the store.
         self._toil_defaults = Requirements()
         self.checkpoint = bool(checkpoint)
+        #: seconds the job may run, as given (batch systems with a time limit use it)
+        self.walltime = walltime
 
     def _check_requirements(self) -> None:
         concrete = {k: v for k, v in self._toil_raw_requirements.items() if not isinstance(v, PromisedRequirement)}
@@ -323,7 +326,9 @@ def _split_requirement_kwargs(fn: Callable[..., Any], kwargs: dict[str, Any]) ->
     except (TypeError, ValueError):
         params = {}  # type: ignore[assignment]
     job_kwargs: dict[str, Any] = {}
-    for name in (*REQUIREMENT_NAMES, "checkpoint", "unitName", "displayName", "local"):
+    if "name" in kwargs:  # Toil's keyword for a wrapped function's unit name
+        job_kwargs["unitName"] = kwargs.pop("name")
+    for name in (*REQUIREMENT_NAMES, "walltime", "checkpoint", "unitName", "displayName", "local"):
         if name in kwargs:
             job_kwargs[name] = kwargs.pop(name)
         elif name in REQUIREMENT_NAMES and name in params:

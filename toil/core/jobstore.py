@@ -11,13 +11,16 @@ from __future__ import annotations
 import abc
 import argparse
 import contextlib
+import io
 import re
 from collections.abc import Iterable, Iterator
-from typing import IO, Literal
+from typing import IO, Any, Literal
 
 #: Namespaces of small blobs. Records are JSON job descriptions, bodies and results are
 #: pickles, logs are text, shared holds workflow-wide blobs (config, root id).
 Namespace = Literal["jobs", "bodies", "results", "logs", "shared"]
+#: Names in "shared" that user code writes (Toil's ``write_shared_file_stream``) start with this.
+USER_SHARED_PREFIX = "user-"
 NAMESPACES: tuple[Namespace, ...] = ("jobs", "bodies", "results", "logs", "shared")
 
 
@@ -221,6 +224,52 @@ class AbstractJobStore(abc.ABC):
     def local_directory(self) -> str | None:
         """The local directory holding the stored files, when the store is one, else None."""
         return None
+    # -- Toil's named shared files (kept apart from the engine's own shared keys) ------------
+    @contextlib.contextmanager
+    def write_shared_file_stream(
+        self, shared_file_name: str, encrypted: bool | None = None,
+        encoding: str | None = None, errors: str | None = None,
+    ) -> Iterator[IO[Any]]:
+        """Write a workflow-wide file by name; it is stored, atomically, when the block ends."""
+        buffer = io.BytesIO()
+        if encoding is None:
+            yield buffer
+        else:
+            text = io.TextIOWrapper(buffer, encoding=encoding, errors=errors, write_through=True)
+            yield text
+            text.flush()
+        self.put("shared", USER_SHARED_PREFIX + shared_file_name, buffer.getvalue())
+
+    @contextlib.contextmanager
+    def read_shared_file_stream(
+        self, shared_file_name: str, encoding: str | None = None, errors: str | None = None,
+    ) -> Iterator[IO[Any]]:
+        """Read a workflow-wide file by name; NoSuchFileError when it was never written."""
+        try:
+            data = self.get("shared", USER_SHARED_PREFIX + shared_file_name)
+        except NoSuchBlobError:
+            raise NoSuchFileError(shared_file_name) from None
+        raw = io.BytesIO(data)
+        yield raw if encoding is None else io.TextIOWrapper(raw, encoding=encoding, errors=errors)
+
+    @contextlib.contextmanager
+    def update_file_stream(
+        self, file_id: str, encoding: str | None = None, errors: str | None = None,
+    ) -> Iterator[IO[Any]]:
+        """Replace a stored file's content, atomically, with what the block writes."""
+        if not self.file_exists(file_id):
+            raise NoSuchFileError(file_id)
+        with self.write_file_stream(file_id) as (raw, _):
+            if encoding is None:
+                yield raw
+            else:
+                text = io.TextIOWrapper(raw, encoding=encoding, errors=errors)
+                yield text
+                text.flush()
+                text.detach()
+
+    writeSharedFileStream = write_shared_file_stream
+    readSharedFileStream = read_shared_file_stream
 
 
 def parse_locator(locator: str) -> tuple[str, str]:

@@ -13,6 +13,7 @@ import dataclasses
 import os
 import sys
 import tempfile
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -112,7 +113,7 @@ WATCH_OPTIONS = (DISABLE_PROGRESS, PROGRESS_INTERVAL, METRICS, METRICS_PORT, MET
 MAX_CORES: Option[float | None] = Option(("--maxCores",), None, "Cores used at once by all jobs.", cores)
 MAX_MEMORY: Option[int | None] = Option(("--maxMemory",), None, "Memory used at once by all jobs.", size)
 MAX_DISK: Option[int | None] = Option(("--maxDisk",), None, "Disk used at once by all jobs.", size)
-DEFAULT_CORES = Option(("--defaultCores",), 1.0, "Cores of a job that names none (%(default)g).", cores)
+DEFAULT_CORES = Option(("--defaultCores",), 1, "Cores of a job that names none (%(default)g).", cores)
 DEFAULT_MEMORY = Option(("--defaultMemory",), human2bytes("2Gi"), "Memory of a job (2Gi).", size)
 DEFAULT_DISK = Option(("--defaultDisk",), human2bytes("2Gi"), "Disk of a job (2Gi).", size)
 DEFAULT_ACCELERATORS: Option[list[Any]] = Option(("--defaultAccelerators",), [], "Accelerators of a job that names "
@@ -255,6 +256,13 @@ class Config:
     move_outputs: bool
     #: the whole namespace: each plugin reads its own section from it
     options: argparse.Namespace
+    #: the workflow's id: a new one per Config; a restart takes the stored workflow's
+    workflow_id: str = dataclasses.field(default_factory=lambda: uuid.uuid4().hex[:16], compare=False)
+
+    @property
+    def workflowID(self) -> str:
+        """Toil's name for the workflow's id."""
+        return self.workflow_id
 
     @classmethod
     def from_options(cls, options: argparse.Namespace) -> Config:
@@ -313,7 +321,7 @@ def _environment(pairs: list[tuple[str, str | None]]) -> dict[str, str]:
 
 def _default_requirements(options: argparse.Namespace) -> Requirements:
     return Requirements(
-        cores=float(DEFAULT_CORES.value(options)),
+        cores=DEFAULT_CORES.value(options),
         memory=int(DEFAULT_MEMORY.value(options)),
         disk=int(DEFAULT_DISK.value(options)),
         accelerators=tuple(DEFAULT_ACCELERATORS.value(options) or ()),

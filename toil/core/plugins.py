@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import functools
 import importlib
+from collections.abc import Callable
 from importlib.metadata import EntryPoint, EntryPoints, entry_points
 from typing import Protocol, runtime_checkable
 
@@ -105,8 +106,20 @@ def _job_store(loaded: object, kind: str) -> type[AbstractJobStore]:
     raise UnknownPluginError(f"The job store kind '{kind}' is registered as {loaded!r}, not a job store class.")
 
 
+#: Batch systems registered at run time (Toil's ``registry.add_batch_system_factory``): name ->
+#: a function returning the class, called when the batch system is first asked for.
+_FACTORIES: dict[str, Callable[[], type[AbstractBatchSystem]]] = {}
+
+
+def add_batch_system_factory(name: str, factory: Callable[[], type[AbstractBatchSystem]]) -> None:
+    """Register a batch system by name in this process (a built-in's name is refused)."""
+    if name in BATCH_SYSTEMS or name in BATCH_SYSTEM_ALIASES:
+        raise UnknownPluginError(f"The batch system name '{name}' is taken by a built-in one.")
+    _FACTORIES[name] = factory
+
+
 def batch_system_names() -> list[str]:
-    names = set(BATCH_SYSTEMS)
+    names = set(BATCH_SYSTEMS) | set(_FACTORIES)
     names.update(ep.name for ep in _entry_points("toil.batch_systems"))
     return sorted(names)
 
@@ -138,6 +151,8 @@ def batch_system_class(name: str) -> type[AbstractBatchSystem]:
     name = BATCH_SYSTEM_ALIASES.get(name, name)
     if name in BATCH_SYSTEMS:
         return _batch_system(_load(BATCH_SYSTEMS[name]), name)
+    if name in _FACTORIES:
+        return _batch_system(_FACTORIES[name](), name)
     for ep in _entry_points("toil.batch_systems"):
         if ep.name == name:
             return _batch_system(_loaded(ep), name)

@@ -63,13 +63,16 @@ def bytes2human(n: int | float) -> str:
 
 
 def parse_cores(value: Any) -> float:
-    """Cores may be fractional: 1, 0.5, '2'."""
+    """Cores may be fractional: 1, 0.5, '2'. A whole number given as int (or '2') stays an int."""
     if isinstance(value, bool):
         raise RequirementError(f"'{value}' is not a number of cores")
-    try:
-        cores = float(value)
-    except (TypeError, ValueError):
-        raise RequirementError(f"'{value}' is not a number of cores") from None
+    if type(value) is int:
+        cores: float = value
+    else:
+        try:
+            cores = int(value) if isinstance(value, str) and value.strip().isdigit() else float(value)
+        except (TypeError, ValueError):
+            raise RequirementError(f"'{value}' is not a number of cores") from None
     if cores < 0 or math.isnan(cores) or math.isinf(cores):
         raise RequirementError(f"'{value}' is not a number of cores")
     return cores
@@ -164,7 +167,7 @@ def parse_accelerator(spec: Any) -> Accelerator:
 class Requirements:
     """What one job needs to run. Sizes are bytes; cores may be fractional."""
 
-    cores: float = 1.0
+    cores: float = 1
     memory: int = 2 * GIB
     disk: int = 2 * GIB
     accelerators: tuple[Accelerator, ...] = field(default_factory=tuple)
@@ -181,7 +184,7 @@ class Requirements:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Requirements:
         return cls(
-            cores=float(data["cores"]),
+            cores=parse_cores(data["cores"]),
             memory=int(data["memory"]),
             disk=int(data["disk"]),
             accelerators=tuple(parse_accelerator(a) for a in data.get("accelerators", ())),

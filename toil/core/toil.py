@@ -9,10 +9,9 @@ import os
 import shutil
 import socket
 import sys
-import uuid
 from collections.abc import Callable
 from types import TracebackType
-from typing import Any
+from typing import Any, overload
 
 from toil.core import check, console, control, deferred, errors, payload, plugins, serialize
 from toil.core.batchsystem import AbstractBatchSystem, BatchJobSpec, BatchSystemSettings
@@ -138,7 +137,7 @@ class Toil:
             write_new_jobs(store, new, defaults, known=lambda job_id: False)
             store.put("shared", ROOT_KEY, rootJob._toil_id.encode())  # the workflow exists from here on
 
-        return self._run(rootJob._toil_id, uuid.uuid4().hex[:16], _user_paths(), self.frontend, write_graph)
+        return self._run(rootJob._toil_id, self.config.workflow_id, _user_paths(), self.frontend, write_graph)
 
     def restart(self) -> Any:
         """Resume the workflow in the job store; return the root job's return value."""
@@ -157,6 +156,7 @@ class Toil:
                 f"started ({'; '.join(changed)}); put them back as they were, or start again without --restart"
             )
         previous = load_settings(store)  # the workflow's identity: its id, where its code is, its front-end's settings
+        self.config.workflow_id = previous.workflow_id
         self._open_batch_system()
         # A store from before front-end settings were saved has none: its runner's current ones serve.
         return self._run(root_id, previous.workflow_id, previous.user_paths, previous.frontend or self.frontend)
@@ -269,11 +269,19 @@ class Toil:
         return value
 
     # -- files ------------------------------------------------------------------------------
-    def importFile(self, srcUrl: str, sharedFileName: str | None = None, symlink: bool = True) -> FileID:
+    @overload
+    def importFile(self, srcUrl: str, sharedFileName: None = None, symlink: bool = True) -> FileID: ...
+
+    @overload
+    def importFile(self, srcUrl: str, sharedFileName: str, symlink: bool = True) -> None: ...
+
+    def importFile(self, srcUrl: str, sharedFileName: str | None = None, symlink: bool = True) -> FileID | None:
         """Copy a file (a path or a file:, http(s): URL) into the job store.
 
-        With ``symlink`` (and --symlinkImports, the default), a local file is linked in where the
-        store can rather than copied: it must not change while the workflow runs.
+        With sharedFileName it becomes the workflow's shared file of that name (read with the
+        store's ``read_shared_file_stream``) and nothing is returned, as in Toil. With ``symlink``
+        (and --symlinkImports, the default), a local file is linked in where the store can rather
+        than copied: it must not change while the workflow runs.
         """
         from toil.core.files import import_url
 
@@ -282,7 +290,12 @@ class Toil:
             file_id, size = import_url(store, srcUrl, link=symlink and self.config.link_imports)
         except (OSError, ValueError) as e:
             raise errors.file_transfer_error("import", srcUrl, e) from e
-        return FileID(file_id, size)
+        if sharedFileName is None:
+            return FileID(file_id, size)
+        with store.read_file_stream(file_id) as source, store.write_shared_file_stream(sharedFileName) as target:
+            shutil.copyfileobj(source, target)
+        store.delete_file(file_id)
+        return None
 
     import_file = importFile
 

@@ -1,0 +1,1 @@
+"""Toil's ``toil.jobStores`` import path: job stores (see ``abstractJobStore``, ``fileJobStore``)."""
