@@ -224,6 +224,7 @@ class AbstractJobStore(abc.ABC):
     def local_directory(self) -> str | None:
         """The local directory holding the stored files, when the store is one, else None."""
         return None
+
     # -- Toil's named shared files (kept apart from the engine's own shared keys) ------------
     @contextlib.contextmanager
     def write_shared_file_stream(
