@@ -62,20 +62,31 @@ def cache_key(parts: Mapping[str, str]) -> str:
 
 
 def link_or_copy(source: str, target: str) -> str:
-    """Put ``source``'s content at ``target`` without copying where the filesystem allows; how it was done."""
+    """Put ``source``'s content at a new ``target`` without copying where the filesystem allows; how it was done.
+
+    Never writes through an existing ``target`` (it may be a link to a cache entry): FileExistsError.
+    """
     try:
         os.link(source, target)
         return "link"
+    except FileExistsError:
+        raise
     except OSError:
         pass
-    with open(source, "rb") as src, open(target, "wb") as dst:
+    temporary = f"{target}.{uuid.uuid4().hex}.part"
+    how = "copy"
+    with open(source, "rb") as src, open(temporary, "xb") as dst:
         try:
             fcntl.ioctl(dst.fileno(), _FICLONE, src.fileno())
-            return "reflink"
+            how = "reflink"
         except OSError:
             shutil.copyfileobj(src, dst, _CHUNK)
-    shutil.copystat(source, target)
-    return "copy"
+    shutil.copystat(source, temporary)
+    if os.path.lexists(target):
+        os.unlink(temporary)
+        raise FileExistsError(errno.EEXIST, "exists", target)
+    os.rename(temporary, target)
+    return how
 
 
 def link_tree(source: str, target: str) -> None:
@@ -148,7 +159,7 @@ class Hit:
     paths: dict[str, str]  # token -> path in the cache (a file or a directory)
 
     def materialize(self, directory: str) -> dict[str, str]:
-        """Link the entry's files under ``directory`` (a job's scratch); token -> the new path."""
+        """Link the entry's files under ``directory`` (a job's scratch, without them yet); token -> the new path."""
         placed = {}
         for token, source in self.paths.items():
             target = os.path.join(directory, token[len(TOKEN):])

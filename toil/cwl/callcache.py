@@ -9,6 +9,7 @@ from typing import Any
 from cwltool.process import Process
 
 from toil.core.callcache import TOKEN, CallCache, cache_key, canonical, swap_paths
+from toil.core.files import file_id_of, is_stored
 from toil.cwl.files import local_path_of, visit_files
 
 # Fields of a File or Directory that name where it is, not what it is.
@@ -18,27 +19,31 @@ _RUNTIME_OPTIONS = ("no_container", "podman", "singularity", "default_container"
                     "preserve_entire_environment", "enable_dev")
 
 
-def _normalise(obj: Any, cache: CallCache) -> Any:
+Where = Callable[[str], "str | None"]  # a File's location -> a local path with its content, if any
+
+
+def _normalise(obj: Any, cache: CallCache, where: Where) -> Any:
     """A JSON value with files as their identities and document URIs as their fragments (no paths)."""
     if isinstance(obj, dict):
         if obj.get("class") in ("File", "Directory"):
-            path = local_path_of(str(obj.get("location") or obj.get("path") or ""))
+            path = where(str(obj.get("location") or obj.get("path") or ""))
             if path is not None and os.path.exists(path):
-                kept = {k: _normalise(v, cache) for k, v in obj.items() if k not in _PLACE_FIELDS}
+                kept = {k: _normalise(v, cache, where) for k, v in obj.items() if k not in _PLACE_FIELDS}
                 return {**kept, "identity": cache.path_identity(path)}
-        return {k: _normalise(v, cache) for k, v in obj.items()}
+        return {k: _normalise(v, cache, where) for k, v in obj.items()}
     if isinstance(obj, list):
-        return [_normalise(v, cache) for v in obj]
+        return [_normalise(v, cache, where) for v in obj]
     if isinstance(obj, str) and obj.startswith("file://") and "#" in obj:
         return obj.split("#", 1)[1]
     return obj
 
 
-def key_parts(cache: CallCache, tool: Process, inputs: dict[str, Any], options: dict[str, Any]) -> dict[str, str]:
-    """What determines a tool run's outputs, by name (``inputs`` staged locally)."""
-    parts = {"definition": canonical(_normalise(tool.tool, cache))}
+def key_parts(cache: CallCache, tool: Process, inputs: dict[str, Any], options: dict[str, Any],
+              where: Where = local_path_of) -> dict[str, str]:
+    """What determines a tool run's outputs, by name (``inputs`` staged locally, or found by ``where``)."""
+    parts = {"definition": canonical(_normalise(tool.tool, cache, local_path_of))}
     for name, value in inputs.items():
-        parts[f"input {name.rsplit('#', 1)[-1].rsplit('/', 1)[-1]}"] = canonical(_normalise(value, cache))
+        parts[f"input {name.rsplit('#', 1)[-1].rsplit('/', 1)[-1]}"] = canonical(_normalise(value, cache, where))
     runtime = {name: options.get(name) for name in _RUNTIME_OPTIONS}
     runtime["environment"] = {name: os.environ.get(name) for name in options.get("preserve_environment") or []}
     parts["runtime settings"] = canonical(runtime)
@@ -76,9 +81,9 @@ class StepCache:
         self.key = ""
 
     def lookup(self, tool: Process, inputs: dict[str, Any], options: dict[str, Any],
-               scratch: str) -> dict[str, Any] | None:
+               scratch: str, where: Where = local_path_of) -> dict[str, Any] | None:
         """The step's outputs (as local files under ``scratch``) if the cache has them."""
-        self.parts = key_parts(self.cache, tool, inputs, options)
+        self.parts = key_parts(self.cache, tool, inputs, options, where)
         self.key = cache_key(self.parts)
         hit = self.cache.lookup(self.key)
         if hit is None:
@@ -98,3 +103,24 @@ class StepCache:
 
     def close(self) -> None:
         self.cache.close()
+
+
+def stored_locations(inputs: Any, local_path: Callable[[str], str | None]) -> Where | None:
+    """For a lookup before staging (in the leader): where each stored File's content is on this machine.
+
+    None when some input is not a File the job store keeps locally (a Directory, a remote store):
+    then only the worker, after staging, can compute the key.
+    """
+    found: dict[str, str] = {}
+    missing: list[str] = []
+
+    def visit(obj: dict[str, Any]) -> None:
+        location = str(obj.get("location", ""))
+        path = local_path(file_id_of(location)) if obj.get("class") == "File" and is_stored(location) else None
+        if path is None:
+            missing.append(location)
+        else:
+            found[location] = path
+
+    visit_files(inputs, visit)
+    return None if missing else found.get

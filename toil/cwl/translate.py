@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 import logging
+import tempfile
 from collections.abc import Callable
 from typing import Any
 
@@ -23,7 +24,7 @@ from toil.core.containers import record_image
 from toil.core.filestore import FileStore
 from toil.core.job import Job
 from toil.cwl import links, scatter
-from toil.cwl.callcache import StepCache
+from toil.cwl.callcache import StepCache, stored_locations
 from toil.cwl.container import RECORDER
 from toil.cwl.load import ProcessRef, resolve
 from toil.cwl.requirements import has_resource_requirement, job_requirements
@@ -211,7 +212,10 @@ def launch(parent: CWLJob, ref: ProcessRef, tool: Process, inputs: dict[str, Any
     if kind == "Workflow":
         child = WorkflowJob(ref, inputs, name)
     elif kind == "CommandLineTool":
-        prepare_tool(tool, options)  # refuse early (no container engine)
+        prepared = prepare_tool(tool, options)  # refuse early (no container engine)
+        cached = _cached_in_leader(parent, ref, prepared, inputs, options, fileStore)
+        if cached is not None:
+            return {n: cached.get(n) for n in names}
         resources = None
         if has_resource_requirement(tool):
             resources = resources_in_leader(tool, inputs, options, fileStore)
@@ -247,7 +251,7 @@ class ToolJob(CWLJob):
         fileStore.keep_between_jobs(*fixed_tool_dirs(context, workdir, options))
         setattr(context, RECORDER, lambda image: record_image(fileStore.jobStore, image))
         cache = self._call_cache(options, inplace)
-        outputs = cache.lookup(tool, inputs, options.to_json(), workdir + "/cached") if cache else None
+        outputs = cache.lookup(tool, inputs, options.to_json(), tempfile.mkdtemp(dir=workdir)) if cache else None
         if outputs is None:
             outputs = run_with_stderr(tool, inputs, context, workdir, options.log_dir, self.unitName)
             if cache:
@@ -267,8 +271,35 @@ class ToolJob(CWLJob):
         """--cachedir: the cache for this step (none for tools that change their inputs in place)."""
         if not options.cache_dir or inplace:
             return None
-        step = "/".join(links.shortname(str(s)) for s in self.ref.steps) or self.unitName
-        return StepCache(options.cache_dir, options.cache_hash, step, self.log, options.cache_max_size)
+        return _step_cache(self, self.ref, options)
+
+
+def _step_cache(job: Job, ref: ProcessRef, options: RunOptions, log: Callable[[str], None] | None = None) -> StepCache:
+    step = "/".join(links.shortname(str(s)) for s in ref.steps) or job.unitName
+    return StepCache(options.cache_dir, options.cache_hash, step, log or job.log, options.cache_max_size)
+
+
+def _cached_in_leader(parent: CWLJob, ref: ProcessRef, tool: Process, inputs: dict[str, Any], options: RunOptions,
+                      fileStore: FileStore) -> dict[str, Any] | None:
+    """--cachedir: a tool run's outputs from the cache before any job is issued, when its inputs allow.
+
+    Only when every input file has a local path in the job store (its digest is then known without
+    staging); otherwise the tool's job looks the cache up itself, after staging.
+    """
+    if not options.cache_dir or _inplace_update(tool):
+        return None
+    where = stored_locations(inputs, fileStore.jobStore.local_path)
+    if where is None:
+        return None
+    cache = _step_cache(parent, ref, options, logger.info)  # in the leader: its log, once
+    try:
+        scratch = tempfile.mkdtemp(prefix="cached-", dir=fileStore.getLocalTempDir())  # one per tool run
+        outputs = cache.lookup(tool, inputs, options.to_json(), scratch, where)
+        if outputs is None:
+            return None
+        return OutputUploader(lambda path: str(fileStore.write_scratch_file(path))).upload(outputs)
+    finally:
+        cache.close()
 
 
 def _inplace_update(tool: Process) -> bool:

@@ -221,3 +221,16 @@ def test_toil_cache_command_lists_checks_and_prunes(tmp_path: Path, capsys: pyte
         main(["cache", "list", str(tmp_path)])
     with pytest.raises(SystemExit, match="--maxSize"):
         main(["cache", "prune", cache.directory, "--maxSize", "lots"])
+
+
+def test_placing_a_file_never_writes_through_an_existing_one(tmp_path: Path) -> None:
+    from toil.core.callcache import link_or_copy
+
+    source, kept = tmp_path / "source", tmp_path / "kept"
+    source.write_text("new")
+    kept.write_text("old")
+    with pytest.raises(FileExistsError):
+        link_or_copy(str(source), str(kept))
+    assert kept.read_text() == "old"
+    assert link_or_copy(str(source), str(tmp_path / "fresh")) in ("link", "reflink", "copy")
+    assert (tmp_path / "fresh").read_text() == "new"
