@@ -194,7 +194,8 @@ class Toil:
             trace = open_trace(self.config.trace)
             leader = Leader(store, settings, batch, self._locator, self.config.retry_count,
                             self.config.max_job_duration, services=limits,
-                            stop_on_failure=self.config.stop_on_failure, trace=trace)
+                            stop_on_failure=self.config.stop_on_failure, trace=trace,
+                            backoff=self.config.retry_backoff, double_memory=self.config.double_memory)
             root = temp_root(settings)
             # Jobs' scratch space, cache and deferred functions live under toil-<workflow id> in
             # --workDir. The leader is a member of this machine's arena while it runs, so no worker
