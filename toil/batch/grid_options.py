@@ -11,6 +11,8 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
+from toil.core.optiontypes import boolean
+
 DEFAULT_STATE_POLLING_WAIT = 1.0  # seconds between status queries, as in Toil
 
 
@@ -53,8 +55,9 @@ def add_grid_options(parser: argparse.ArgumentParser) -> None:
     add_once(target, parser, "--batchLogsDir", dest="batchLogsDir", default=None,
              help="Directory the scheduler writes job logs to; must be reachable from the leader "
                   "(default: --workDir).")
-    add_once(target, parser, "--disableAutoDeployment", dest="disableAutoDeployment", action="store_true",
-             default=False, help="Do not ship the user's script and the modules beside it to workers through "
+    add_once(target, parser, "--disableAutoDeployment", dest="disableAutoDeployment", nargs="?", const=True,
+             type=boolean, metavar="BOOL", default=False,
+             help="Do not ship the user's script and the modules beside it to workers through "
                                  "the job store (they must then see them on a shared filesystem).")
     add_once(target, parser, "--maxJobs", dest="maxJobs", type=int, default=None,
              help="Most jobs submitted to the scheduler at once (default: no limit).")
@@ -65,10 +68,18 @@ def add_slurm_options(parser: argparse.ArgumentParser) -> None:
     target = group(parser, "Slurm")
     add_once(target, parser, "--slurmAllocateMem", dest="slurmAllocateMem", default=None, metavar="BOOL",
              help="Pass each job's memory to sbatch --mem (default true; env TOIL_SLURM_ALLOCATE_MEM).")
+    add_once(target, parser, "--dont_allocate_mem", dest="slurmAllocateMem", action="store_const", const="false",
+             default=argparse.SUPPRESS, help="Same as --slurmAllocateMem=false.")
+    add_once(target, parser, "--allocate_mem", dest="slurmAllocateMem", action="store_const", const="true",
+             default=argparse.SUPPRESS, help="Same as --slurmAllocateMem=true.")
     add_once(target, parser, "--slurmTime", dest="slurmTime", default=None,
              help="Time limit of every job, [DD-]HH:MM:SS (env TOIL_SLURM_TIME).")
     add_once(target, parser, "--slurmPartition", dest="slurmPartition", default=None,
              help="Partition to send jobs to (env TOIL_SLURM_PARTITION).")
+    add_once(target, parser, "--slurmQOS", dest="slurm_qos", default=None,
+             help="Quality of service asked of sbatch (--qos) for every job (env TOIL_SLURM_QOS).")
+    add_once(target, parser, "--slurmGPUQOS", dest="slurm_gpu_qos", default=None,
+             help="Quality of service for jobs that ask for GPUs (env TOIL_SLURM_GPU_QOS).")
     add_once(target, parser, "--slurmGPUPartition", dest="slurmGPUPartition", default=None,
              help="Partition for jobs that ask for GPUs (env TOIL_SLURM_GPU_PARTITION).")
     add_once(target, parser, "--slurmPE", dest="slurmPE", default=None,

@@ -65,6 +65,8 @@ class SlurmOptions:
     partition: str | None = None
     gpu_partition: str | None = None
     pe_partition: str | None = None
+    qos: str | None = None
+    gpu_qos: str | None = None
     args: tuple[str, ...] = ()
 
     @classmethod
@@ -73,12 +75,24 @@ class SlurmOptions:
         allocate = get("slurmAllocateMem") or env_default("TOIL_SLURM_ALLOCATE_MEM")
         return cls(
             allocate_mem=True if allocate is None else parse_bool(allocate),
-            time=get("slurmTime") or env_default("TOIL_SLURM_TIME"),
+            time=get("slurmTime") or env_default("TOIL_SLURM_TIME") or _walltime(get("defaultWalltime")),
+            qos=get("slurm_qos") or env_default("TOIL_SLURM_QOS"),
+            gpu_qos=get("slurm_gpu_qos") or env_default("TOIL_SLURM_GPU_QOS"),
             partition=get("slurmPartition") or env_default("TOIL_SLURM_PARTITION"),
             gpu_partition=get("slurmGPUPartition") or env_default("TOIL_SLURM_GPU_PARTITION"),
             pe_partition=get("slurmPE") or env_default("TOIL_SLURM_PE"),
             args=tuple(split_args(get("slurmArgs") or env_default("TOIL_SLURM_ARGS"))),
         )
+
+
+def _walltime(seconds: int | None) -> str | None:
+    """--defaultWalltime in seconds as Slurm's [DD-]HH:MM:SS (None for 0: no limit)."""
+    if not seconds:
+        return None
+    days, rest = divmod(int(seconds), 86400)
+    hours, rest = divmod(rest, 3600)
+    text = f"{hours:02d}:{rest // 60:02d}:{rest % 60:02d}"
+    return f"{days}-{text}" if days else text
 
 
 def _given(args: tuple[str, ...], *names: str) -> bool:
@@ -114,6 +128,9 @@ def sbatch_args(request: SubmitRequest, options: SlurmOptions, tmp_disk: bool = 
         argv.append(f"--partition={partition}")
     if options.time and not _given(extra, "--time", "-t"):
         argv.append(f"--time={options.time}")
+    qos = options.gpu_qos if gpus and options.gpu_qos else options.qos
+    if qos and not _given(extra, "--qos", "-q"):
+        argv.append(f"--qos={qos}")
     return argv + list(extra)
 
 

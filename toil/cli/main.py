@@ -8,12 +8,12 @@ from __future__ import annotations
 import argparse
 import sys
 
-from toil.cli import cache, check_store, clean, debug_job, kill, report, server, stats, status
+from toil.cli import cache, check_store, clean, config, debug_job, kill, report, server, stats, status
 from toil.cli.common import CommandError
 from toil.core.jobstore import JobStoreError
 from toil.version import version
 
-SUBCOMMANDS = (status, stats, clean, kill, debug_job, check_store, report, server, cache)
+SUBCOMMANDS = (status, stats, clean, kill, debug_job, check_store, report, server, cache, config)
 
 
 def build_parser() -> argparse.ArgumentParser:

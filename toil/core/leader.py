@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import dataclasses
 import heapq
 import logging
 import os
@@ -26,6 +27,7 @@ from toil.core.requirements import RequirementError, parse_requirements
 from toil.core.services import DEFAULT_DEADLOCK_CHECK_INTERVAL, DEFAULT_DEADLOCK_WAIT, ServiceManager
 from toil.core.settings import WorkflowSettings
 from toil.core.state import (
+    DEFAULT_BACKOFF,
     Instruction,
     IssueJob,
     JobCommitted,
@@ -113,6 +115,8 @@ class Leader:
         trace: TraceWriter | None = None,
         watch: RunWatch | None = None,
         records: RecordWriter | None = None,
+        backoff: tuple[float, float] = DEFAULT_BACKOFF,
+        double_memory: bool = False,
     ) -> None:
         self.store = store
         self.settings = settings
@@ -120,7 +124,7 @@ class Leader:
         self.locator = locator
         if validation is None:  # TOIL_VALIDATE_STATE=1: after every event; --logDebug: sampled
             validation = validation_for(os.environ, logger.isEnabledFor(logging.DEBUG))
-        self.state = SchedulingState(retry_count, validation=validation)
+        self.state = SchedulingState(retry_count, validation=validation, backoff=backoff)
         if validation is not Validation.OFF:
             logger.debug("The scheduling state checks its invariants: %s", validation.value)
         self.max_job_duration = max_job_duration
@@ -139,6 +143,9 @@ class Leader:
         #: after a job fails for good, start nothing new and end once what runs has finished
         self.stop_on_failure = stop_on_failure
         self.stopping = False
+        #: --doubleMem: a job the batch system killed for memory is retried with twice the memory
+        self.double_memory = double_memory
+        self.memory_factor: dict[str, int] = {}  # job id -> times its memory was doubled so far
         limits = services or ServiceLimits()
         self.services = ServiceManager(store, limits.max_service_jobs, limits.deadlock_wait, limits.check_interval)
 
@@ -253,6 +260,8 @@ class Leader:
         requirements = record.requirements
         if record.promised_requirements:
             requirements = self._resolve_promised(record)
+        if job_id in self.memory_factor:  # --doubleMem
+            requirements = dataclasses.replace(requirements, memory=requirements.memory * self.memory_factor[job_id])
         command = f"_toil_worker {shlex.quote(record.name)} {shlex.quote(self.locator)} {job_id}"
         spec = BatchJobSpec(job_id, record.display_name or record.name, command, requirements,
                             dict(self.settings.environment))
@@ -319,6 +328,10 @@ class Leader:
             self._committed(record, failed)
             return
         lost = update.exitReason is not None and update.exitReason.name in ("KILLED", "LOST", "MEMLIMIT")
+        if self.double_memory and update.exitReason is not None and update.exitReason.name == "MEMLIMIT":
+            self.memory_factor[job_id] = 2 * self.memory_factor.get(job_id, 1)
+            logger.info("Job %s was killed for its memory; a retry asks for %d times its memory",
+                        self.state.record(job_id), self.memory_factor[job_id])
         self._trace_unmeasured(job_id, "KILLED" if lost else "FAILED", update.exitStatus)
         reason, permanent = self._failure_reason(self.state.record(job_id), update)
         self._execute(self.state.handle(JobFailed(job_id, self.clock(), reason, permanent)))

@@ -17,7 +17,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from toil.core import logs, plugins
+from toil.core import config_file, logs, plugins
 from toil.core.optiontypes import (
     Option,
     boolean,
@@ -27,12 +27,15 @@ from toil.core.optiontypes import (
     env_pair,
     flag,
     log_level,
+    non_negative,
     port,
     seconds,
     size,
 )
 from toil.core.requirements import RequirementError, Requirements, human2bytes, parse_accelerator, parse_bool
 from toil.core.services import DEFAULT_DEADLOCK_CHECK_INTERVAL, DEFAULT_DEADLOCK_WAIT
+from toil.core.toil_compat_options import add_compat_options
+from toil.version import version
 
 CLEAN_CHOICES = ("always", "onError", "never", "onSuccess")
 JOB_STORE_HELP = "The job store: a path, file:PATH or aws:REGION:NAME."
@@ -47,18 +50,30 @@ LOG_LEVEL_SHORTHANDS = tuple(
 )
 LOG_FILE: Option[str | None] = Option(("--logFile",), None, "Also write the leader's log to this file.")
 
-WORK_DIR: Option[str | None] = Option(("--workDir",), None,
-                                      "Where jobs get temporary directories (default: the system's).")
+WORK_DIR: Option[str | None] = Option(("--workDir",), None, "Where jobs get temporary directories (default: "
+                                      "$TOIL_WORKDIR, else the system's).")
+RUN_DIR: Option[str | None] = Option(("--runDir",), None, "One directory for a run: the defaults of --jobStore "
+                                     "(DIR/jobstore-<random>) and --workDir (DIR/work) lie in it.")
 CLEAN: Option[str | None] = Option(("--clean",), None, "When to delete the job store: always, onError, never or "
                                    "onSuccess (default; never with --stats).", extra={"choices": CLEAN_CHOICES})
 RESTART = flag("--restart", help="Resume the workflow in an existing job store.")
 STATS = flag("--stats", help="Keep statistics in the job store (implies --clean=never).")
 BATCH_SYSTEM = Option(("--batchSystem",), plugins.DEFAULT_BATCH_SYSTEM, "Where jobs run (default %(default)s).")
 RETRY_COUNT = Option(("--retryCount",), 1, "How many times to retry a failed job (default %(default)s).", count)
+RETRY_BACKOFF_SECONDS = Option(("--retryBackoffSeconds",), 2.0, "Seconds to wait before a job's first retry "
+                               "(default %(default)g).", non_negative, dest="retry_backoff_seconds")
+RETRY_BACKOFF_FACTOR = Option(("--retryBackoffFactor",), 3.0, "Each further retry waits this many times longer "
+                              "(default %(default)g).", non_negative, dest="retry_backoff_factor")
+DOUBLE_MEM = flag("--doubleMem", help="Retry a job the batch system killed for its memory (slurm, grid_engine, lsf, "
+                  "htcondor say so) with twice the memory.")
+STOP_ON_FIRST_FAILURE = flag("--stopOnFirstFailure", dest="stop_on_first_failure",
+                             help="After a job fails for good, start no new job and stop once running ones end.")
 MAX_JOB_DURATION: Option[float | None] = Option(
     ("--maxJobDuration",), None, "Kill a job that runs longer than this many seconds (and retry it).", duration)
 DISABLE_CHAINING = flag("--disableChaining", help="Never run a job's sole successor in the same worker.")
 CACHING = flag("--caching", help="Share files read by the jobs of a machine in a cache (default false).")
+DISABLE_CACHING: Option[bool] = Option(("--disableCaching",), False, "Same as --caching=false.", dest="caching",
+                                       extra={"action": "store_const", "const": False, "default": argparse.SUPPRESS})
 MAX_SERVICE_JOBS = Option(("--maxServiceJobs",), sys.maxsize,
                           "How many services may run at once (default: no limit).", count)
 DEADLOCK_WAIT = Option(("--deadlockWait",), DEFAULT_DEADLOCK_WAIT, "Seconds only services may run, with other jobs "
@@ -75,8 +90,9 @@ REPORT: Option[str | None] = Option(("--report",), None, "Write an HTML report o
                                     "every job attempt, resources per step, the job graph) to this file when it "
                                     "ends, failed or not; needs plotly (the 'report' extra).",
                                     extra={"metavar": "FILE.html"})
-CORE_OPTIONS = (WORK_DIR, CLEAN, RESTART, STATS, BATCH_SYSTEM, RETRY_COUNT, MAX_JOB_DURATION, DISABLE_CHAINING, CACHING,
-                MAX_SERVICE_JOBS, DEADLOCK_WAIT, DEADLOCK_CHECK_INTERVAL, SET_ENV, TRACE, REPORT)
+CORE_OPTIONS = (WORK_DIR, RUN_DIR, CLEAN, RESTART, STATS, BATCH_SYSTEM, RETRY_COUNT, RETRY_BACKOFF_SECONDS,
+                RETRY_BACKOFF_FACTOR, DOUBLE_MEM, STOP_ON_FIRST_FAILURE, MAX_JOB_DURATION, DISABLE_CHAINING, CACHING,
+                DISABLE_CACHING, MAX_SERVICE_JOBS, DEADLOCK_WAIT, DEADLOCK_CHECK_INTERVAL, SET_ENV, TRACE, REPORT)
 
 # Staging: how local files enter and leave a job store on a local filesystem (Toil's spellings).
 SYMLINK_IMPORTS = Option(
@@ -120,17 +136,19 @@ DEFAULT_ACCELERATORS: Option[list[Any]] = Option(("--defaultAccelerators",), [],
                                                  "none.", parse_accelerator, extra={"action": "append"})
 DEFAULT_PREEMPTIBLE = flag("--defaultPreemptible", "--defaultPreemptable", dest="defaultPreemptible",
                            help="Whether jobs may run on preemptible nodes by default.")
+DEFAULT_WALLTIME = Option(("--defaultWalltime",), 0, "Time limit in seconds asked of the scheduler for each job "
+                          "(0: none; Slurm's --time unless --slurmTime is given).", count)
 RESOURCE_OPTIONS = (MAX_CORES, MAX_MEMORY, MAX_DISK, DEFAULT_CORES, DEFAULT_MEMORY, DEFAULT_DISK, DEFAULT_ACCELERATORS,
-                    DEFAULT_PREEMPTIBLE)
+                    DEFAULT_PREEMPTIBLE, DEFAULT_WALLTIME)
 
 KILL_POLLING_INTERVAL = Option(("--kill_polling_interval", "--killPollingInterval"), 5.0,
                                "How often the leader looks for the kill flag set by toil kill (default %(default)g).",
                                float, extra={"metavar": "SECONDS"})
 
-#: Boolean options whose value is optional and never a word that is no boolean (_give_flags_their_values).
-_FLAGS = frozenset(name for option in (RESTART, STATS, DISABLE_CHAINING, CACHING, SYMLINK_IMPORTS, MOVE_OUTPUTS,
-                                        DISABLE_PROGRESS, METRICS)
-                   for name in option.flags)
+def _boolean_flags(parser: argparse.ArgumentParser) -> frozenset[str]:
+    """The parser's BOOL options: their value is optional and never a word that is no boolean."""
+    return frozenset(name for action in parser._actions if action.nargs == "?" and action.type is boolean
+                     for name in action.option_strings)
 
 
 def _is_boolean_word(word: str) -> bool:
@@ -141,7 +159,7 @@ def _is_boolean_word(word: str) -> bool:
     return True
 
 
-def _give_flags_their_values(words: list[str]) -> list[str]:
+def _give_flags_their_values(words: list[str], flags: frozenset[str]) -> list[str]:
     """Write ``--restart wf.cwl`` as ``--restart=true wf.cwl``: a word that is no boolean is no value of it.
 
     argparse gives an optional value the next word whatever it is, so without this
@@ -153,7 +171,7 @@ def _give_flags_their_values(words: list[str]) -> list[str]:
         if word == "--":
             return out + words[index:]
         following = words[index + 1] if index + 1 < len(words) else None
-        if word in _FLAGS and following is not None and not following.startswith("-") \
+        if word in flags and following is not None and not following.startswith("-") \
                 and not _is_boolean_word(following):
             word = f"{word}=true"
         out.append(word)
@@ -164,9 +182,12 @@ def _parse_flags_first(parser: argparse.ArgumentParser) -> None:
     """Make the parser apply _give_flags_their_values to whatever it parses."""
     parse = parser.parse_known_args
 
-    def parse_known_args(args: Any = None, namespace: Any = None) -> tuple[argparse.Namespace, list[str]]:
-        words = sys.argv[1:] if args is None else list(args)
-        return parse(_give_flags_their_values(words), namespace)
+    def parse_known_args(args: Any = None, namespace: Any = None,
+                         **kwargs: Any) -> tuple[argparse.Namespace, list[str]]:
+        words = _give_flags_their_values(sys.argv[1:] if args is None else list(args), _boolean_flags(parser))
+        if not kwargs.get("config_file_contents") and not config_file.reads_config_files(parser, words):
+            return argparse.ArgumentParser.parse_known_args(parser, words, namespace)
+        return parse(words, namespace, **kwargs)
 
     parser.parse_known_args = parse_known_args  # type: ignore[method-assign,assignment]
 
@@ -177,10 +198,16 @@ def _add_group(parser: argparse.ArgumentParser, title: str, options: tuple[Optio
         option.add_to(group)
 
 
-def add_toil_options(parser: Any, jobstore_as_flag: bool = False) -> None:
-    """Add Toil's options to an ArgumentParser (Job.Runner.addToilOptions)."""
+def add_toil_options(parser: Any, jobstore_as_flag: bool = False, runner: str = "script") -> None:
+    """Add Toil's options to an ArgumentParser (Job.Runner.addToilOptions).
+
+    A configargparse parser also gets ``--config FILE`` and ``~/.toil/default.yaml``. A Python
+    script's parser gets Toil's other options (toil_compat_options) here; a runner, which adds
+    options of its own afterwards, calls ``finish_parser`` once it has.
+    """
     if not isinstance(parser, argparse.ArgumentParser):
         raise TypeError("addToilOptions needs an argparse.ArgumentParser")
+    config_file.use_config_files(parser)
     if jobstore_as_flag:
         parser.add_argument("--jobStore", "--jobstore", dest="jobStore", default=None, help=JOB_STORE_HELP)
     else:
@@ -196,10 +223,21 @@ def add_toil_options(parser: Any, jobstore_as_flag: bool = False) -> None:
     logs.add_log_options(parser)  # toil.core.logs
     KILL_POLLING_INTERVAL.add_to(parser)  # toil kill (toil.core.control)
     plugins.add_plugin_options(parser)
+    if runner == "script":
+        finish_parser(parser, runner)
+
+
+def finish_parser(parser: argparse.ArgumentParser, runner: str) -> None:
+    """Add Toil's options the parser lacks (each accepted or refused with its reason); create the default config."""
+    if "--version" not in parser._option_string_actions:
+        parser.add_argument("--version", action="version", version=version)
+    add_compat_options(parser, runner)
+    config_file.ensure_default_config([parser])
 
 
 def default_argument_parser(jobstore_as_flag: bool = False) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser()
+    """A configargparse parser with Toil's options (Job.Runner.getDefaultArgumentParser)."""
+    parser = config_file.new_parser()
     add_toil_options(parser, jobstore_as_flag=jobstore_as_flag)
     return parser
 
@@ -223,6 +261,10 @@ class Config:
     log_file: str | None
     batch_system: str
     retry_count: int
+    #: --retryBackoffSeconds, --retryBackoffFactor: the first retry waits seconds, each next one factor times more
+    retry_backoff: tuple[float, float]
+    #: --doubleMem
+    double_memory: bool
     max_job_duration: float | None
     max_service_jobs: int
     #: start no new job once one has failed for good (a front-end's choice, e.g. CWL's --on-error stop)
@@ -266,22 +308,26 @@ class Config:
 
     @classmethod
     def from_options(cls, options: argparse.Namespace) -> Config:
+        apply_run_dir(options)
         job_store = vars(options).get("jobStore")
         if not job_store:
             raise ValueError("No job store given")
         stats = bool(STATS.value(options))
         return cls(
             job_store=str(job_store),
+            double_memory=bool(DOUBLE_MEM.value(options)),
+            retry_backoff=(float(RETRY_BACKOFF_SECONDS.value(options)), float(RETRY_BACKOFF_FACTOR.value(options))),
             restart=bool(RESTART.value(options)),
             clean=CLEAN.value(options) or ("never" if stats else "onSuccess"),
-            work_dir=os.path.abspath(WORK_DIR.value(options) or tempfile.gettempdir()),
+            work_dir=os.path.abspath(WORK_DIR.value(options) or os.environ.get("TOIL_WORKDIR")
+                                     or tempfile.gettempdir()),
             log_level=LOG_LEVEL.value(options) or LOG_LEVEL.default,
             log_file=LOG_FILE.value(options),
             batch_system=BATCH_SYSTEM.value(options) or BATCH_SYSTEM.default,
             retry_count=int(RETRY_COUNT.value(options)),
             max_job_duration=MAX_JOB_DURATION.value(options),
             max_service_jobs=int(MAX_SERVICE_JOBS.value(options)),
-            stop_on_failure=bool(vars(options).get("stopOnFailure", False)),
+            stop_on_failure=bool(vars(options).get("stopOnFailure", False) or STOP_ON_FIRST_FAILURE.value(options)),
             deadlock_wait=float(DEADLOCK_WAIT.value(options)),
             deadlock_check_interval=float(DEADLOCK_CHECK_INTERVAL.value(options)),
             kill_polling_interval=float(KILL_POLLING_INTERVAL.value(options) or KILL_POLLING_INTERVAL.default),
@@ -305,6 +351,22 @@ class Config:
             move_outputs=bool(MOVE_OUTPUTS.value(options)),
             options=options,
         )
+
+
+def apply_run_dir(options: argparse.Namespace) -> None:
+    """--runDir DIR: the job store (DIR/jobstore-<random>, a fresh one per run) and --workDir (DIR/work) default
+    to places in DIR; options given explicitly win (Toil's --runDir)."""
+    run_dir = RUN_DIR.value(options)
+    if not run_dir:
+        return
+    run_dir = os.path.abspath(run_dir)
+    os.makedirs(run_dir, exist_ok=True)
+    if not vars(options).get("jobStore"):
+        options.jobStore = os.path.join(run_dir, f"jobstore-{uuid.uuid4().hex}")
+    if not WORK_DIR.value(options):
+        options.workDir = os.path.join(run_dir, "work")
+        os.makedirs(options.workDir, exist_ok=True)
+    options.runDir = run_dir
 
 
 def _environment(pairs: list[tuple[str, str | None]]) -> dict[str, str]:

@@ -45,7 +45,8 @@ class Option(Generic[T]):
         extra: dict[str, Any] = dict(self.extra)
         if self.type is not None:
             extra["type"] = self.type
-        group.add_argument(*self.flags, dest=self.name, default=self.default, help=self.help, **extra)
+        arguments: dict[str, Any] = {"dest": self.name, "default": self.default, "help": self.help, **extra}
+        group.add_argument(*self.flags, **arguments)
 
     def value(self, options: argparse.Namespace) -> T:
         """The option's value; its default when the namespace lacks it (built by another parser)."""
@@ -134,15 +135,27 @@ def port(text: str) -> int:
     return value
 
 
-def count(text: str) -> int:
-    """A whole number, zero or more."""
+N = TypeVar("N", int, float)
+
+
+def _not_negative(text: str, convert: Callable[[str], N], what: str) -> N:
     try:
-        value = int(text)
+        value = convert(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+        raise argparse.ArgumentTypeError(f"'{text}' is not {what}") from None
     if value < 0:
         raise argparse.ArgumentTypeError(f"'{text}' is negative")
     return value
+
+
+def non_negative(text: str) -> float:
+    """A number, zero or more."""
+    return _not_negative(text, float, "a number")
+
+
+def count(text: str) -> int:
+    """A whole number, zero or more."""
+    return _not_negative(text, int, "a whole number")
 
 
 def flag(*flags: str, help: str, dest: str = "") -> Option[bool]:

@@ -47,7 +47,7 @@ from toil.core.story import DEFAULT_LOG_LIMIT, EventLog, StoryLine, format_story
 __all__ = [  # the events, instructions and statuses are the state machine's vocabulary: import them from here
     "Event", "Instruction", "IssueJob", "JobCommitted", "JobFailed", "JobGaveUp", "KillJobs", "ResetJob",
     "RunLocal", "SchedulingState", "ServiceStarted", "Start", "StateError", "Status", "StopServices", "Tick",
-    "Validation", "WakeAt", "WorkflowFinished", "backoff_delay", "validation_for",
+    "Validation", "WakeAt", "WorkflowFinished", "DEFAULT_BACKOFF", "backoff_delay", "validation_for",
 ]
 
 #: with Validation.SAMPLED, validation checks about this many nodes per event (amortized)
@@ -60,9 +60,14 @@ class StateError(Exception):
     """The events contradict the graph (a bug in the caller, or a damaged store)."""
 
 
-def backoff_delay(attempt: int) -> float:
-    """Seconds to wait before retry number ``attempt`` (1, 2, ...): 0.5 s doubling to 30 s."""
-    return float(min(0.5 * 2 ** (attempt - 1), 30.0))
+#: Toil's --retryBackoffSeconds and --retryBackoffFactor
+DEFAULT_BACKOFF = (2.0, 3.0)
+
+
+def backoff_delay(attempt: int, backoff: tuple[float, float] = DEFAULT_BACKOFF) -> float:
+    """Seconds to wait before retry number ``attempt`` (1, 2, ...): ``seconds * factor ** (attempt - 1)``."""
+    seconds, factor = backoff
+    return float(seconds * factor ** (attempt - 1))
 
 
 class Validation(enum.Enum):
@@ -88,9 +93,11 @@ class SchedulingState:
     """
 
     def __init__(
-        self, retry_count: int = 1, *, validation: Validation = Validation.OFF, log_limit: int = DEFAULT_LOG_LIMIT
+        self, retry_count: int = 1, *, validation: Validation = Validation.OFF, log_limit: int = DEFAULT_LOG_LIMIT,
+        backoff: tuple[float, float] = DEFAULT_BACKOFF,
     ) -> None:
         self.retry_count = retry_count
+        self.backoff = backoff
         self.validation = validation
         self.log = EventLog(log_limit)
         self.seq = 0  # of the event being (or last) handled
@@ -217,7 +224,7 @@ class SchedulingState:
         if node.tries_left > 0 and not permanent:
             node.tries_left -= 1
             node.enter(Status.RETRY, self.seq)
-            due = now + backoff_delay(node.attempts)
+            due = now + backoff_delay(node.attempts, self.backoff)
             heapq.heappush(self.retrying, (due, node.record.job_id))
             self._out.append(WakeAt(due))
             return

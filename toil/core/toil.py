@@ -221,7 +221,8 @@ class Toil:
             records.run_started(_command_line(), self._locator, workflow_id, config.restart)
             leader = Leader(store, settings, batch, self._locator, config.retry_count,
                             config.max_job_duration, services=limits,
-                            stop_on_failure=config.stop_on_failure, trace=trace, watch=watch, records=records)
+                            stop_on_failure=config.stop_on_failure, trace=trace, watch=watch, records=records,
+                            backoff=config.retry_backoff, double_memory=config.double_memory)
             root = temp_root(settings)
             # Jobs' scratch space, cache and deferred functions live under toil-<workflow id> in
             # --workDir. The leader is a member of this machine's arena while it runs, so no worker

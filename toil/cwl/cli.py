@@ -8,7 +8,8 @@ import os
 import sys
 from typing import Any
 
-from toil.core.options import add_toil_options
+from toil.core.config_file import new_parser
+from toil.core.options import add_toil_options, apply_run_dir, finish_parser
 from toil.cwl.messages import PROG
 from toil.extras import require
 from toil.version import version as toil_version
@@ -17,12 +18,13 @@ logger = logging.getLogger(PROG)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog=PROG, description="Run a CWL document on Toil's engine.", allow_abbrev=False)
+    parser = new_parser(prog=PROG, description="Run a CWL document on Toil's engine.", allow_abbrev=False)
     parser.add_argument("process", nargs="?", help="The CWL document (a CommandLineTool, ExpressionTool or Workflow).")
     parser.add_argument("job_order", nargs=argparse.REMAINDER,
                         help="A job order (YAML/JSON) and/or --INPUT value options for the process's inputs.")
-    add_toil_options(parser, jobstore_as_flag=True)
+    add_toil_options(parser, jobstore_as_flag=True, runner="cwl")
     _add_cwltool_options(parser.add_argument_group("CWL (cwltool's options)"))
+    finish_parser(parser, "cwl")
     return parser
 
 
@@ -120,6 +122,7 @@ def core_options(options: argparse.Namespace) -> None:
     # --on-error stop: the leader submits no more jobs once one fails for good (continue: the core's default,
     # jobs that do not depend on the failed one keep running).
     options.stopOnFailure = options.on_error == "stop"
+    apply_run_dir(options)  # --runDir: the job store and --workDir in it (before a temporary store is made)
     # Workers copy tools' stdout/stderr there, from wherever they run: make it absolute here.
     options.log_dir = os.path.abspath(options.log_dir) if options.log_dir else ""
 

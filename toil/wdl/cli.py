@@ -16,9 +16,11 @@ import WDL
 
 from toil.core import console, errors, plugins
 from toil.core.callcache import CallCache, max_size
+from toil.core.config_file import new_parser
 from toil.core.containers import ContainerError, describe, images_used, working_engine
 from toil.core.leader import FAILURE_REPORT, JOB_LOG_REPORT, FailedJob
-from toil.core.options import add_toil_options
+from toil.core.options import add_toil_options, apply_run_dir, finish_parser
+from toil.core.optiontypes import boolean
 from toil.core.toil import Toil
 from toil.stores.urls import access_for
 from toil.wdl import values
@@ -42,21 +44,24 @@ HANDLED: tuple[type[BaseException], ...] = (WdlError, *console.USER_ERRORS, WDL.
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog=PROG, description="Run a WDL workflow (draft-2, 1.0, 1.1) with Toil.")
+    parser = new_parser(prog=PROG, description="Run a WDL workflow (draft-2, 1.0, 1.1) with Toil.")
     parser.add_argument("wdl_uri", metavar="WDL", help="The WDL document to run.")
     parser.add_argument("inputs_uri", metavar="INPUTS", nargs="?", default=None,
                         help="Inputs: a JSON file, '-' for standard input, or inline JSON.")
     group = parser.add_argument_group("WDL")
     group.add_argument("-i", "--input", "--inputs", dest="input_option", default=None,
                        help="Inputs (same forms as INPUTS).")
-    group.add_argument("-o", "--outputDirectory", "--output-directory", dest="output_directory", default=None,
+    group.add_argument("-o", "--wdlOutputDirectory", "--outputDirectory", "--output-directory",
+                       dest="output_directory", default=None,
                        help="Directory or URI prefix (s3://bucket/prefix) for output files "
                             "(default: a new wdl-out-* directory here).")
-    group.add_argument("-m", "--outputFile", "--output-file", dest="output_file", default=None,
+    group.add_argument("-m", "--wdlOutputFile", "--outputFile", "--output-file", dest="output_file", default=None,
                        help="Also write the output JSON to this file.")
-    group.add_argument("--outputDialect", "--output-dialect", dest="output_dialect", default="cromwell",
+    group.add_argument("--wdlOutputDialect", "--outputDialect", "--output-dialect",
+                       dest="output_dialect", default="cromwell",
                        choices=["cromwell", "miniwdl"], help="Shape of the output JSON (default cromwell).")
-    group.add_argument("--container", default="auto", choices=["docker", "podman", "singularity", "none", "auto"],
+    group.add_argument("--wdlContainer", "--container", dest="container", default="auto",
+                       choices=["docker", "podman", "singularity", "none", "auto"],
                        help="Where tasks run: an engine, the host (none), or auto (an engine if one is "
                             "installed and the task names an image, else the host). With an engine named, "
                             "tasks that name no image run in --default-container.")
@@ -65,13 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
                                              f"{DEFAULT_IMAGE}).")
     group.add_argument("--strict-memory-limit", "--strictMemoryLimit", dest="strict_memory_limit",
                        action="store_true", help="Make a task's runtime memory a hard limit on its container.")
-    group.add_argument("--allCallOutputs", "--all-call-outputs", dest="all_call_outputs", action="store_true",
-                       help="Also output every call's outputs.")
-    group.add_argument("--strict", action="store_true", help="Treat miniwdl's lint warnings as errors.")
-    group.add_argument("--referenceInputs", "--reference-inputs", dest="reference_inputs", action="store_true",
-                       help="Read input files where they are instead of copying them into the job store.")
-    group.add_argument("--noCheckQuant", dest="check_quant", action="store_false",
-                       help="Relax the type checker's optional-quantifier checks (miniwdl --no-quant-check).")
+    _add_wdl_bools(group)
     group.add_argument("--cfg", default=None, metavar="FILE",
                        help="A miniwdl configuration file; its [call_cache] get/put/dir (also read from miniwdl's "
                             "default files and MINIWDL__CALL_CACHE__GET/PUT/DIR) turn on the call cache.")
@@ -79,10 +78,29 @@ def build_parser() -> argparse.ArgumentParser:
                        help="How the call cache knows input files: by content (deep) or path, size and mtime.")
     group.add_argument("--cacheMaxSize", default=None, metavar="BYTES",
                        help="Keep the call cache under this size (e.g. 20G), least recently used entries dropped.")
-    add_toil_options(parser, jobstore_as_flag=True)
+    add_toil_options(parser, jobstore_as_flag=True, runner="wdl")
+    finish_parser(parser, "wdl")
     # WDL tasks retry by their own runtime.maxRetries; the core retries only when asked.
     parser.set_defaults(retryCount=0)
     return parser
+
+
+def _add_wdl_bools(group: Any) -> None:
+    """The WDL options that take Toil's BOOL (true/false, on/off, yes/no, 1/0, or bare for true)."""
+    bool_kind: dict[str, Any] = {"nargs": "?", "const": True, "type": boolean, "metavar": "BOOL"}
+    group.add_argument("--wdlAllCallOutputs", "--allCallOutputs", "--all-call-outputs", dest="all_call_outputs",
+                       default=None, help="Also output every call's outputs (default: only for workflows whose "
+                       "meta has croo_out_def, as Toil does).", **bool_kind)
+    group.add_argument("--wdlStrict", "--strict", dest="strict", default=False,
+                       help="Treat miniwdl's lint warnings as errors.", **bool_kind)
+    group.add_argument("--wdlReferenceInputs", "--referenceInputs", "--reference-inputs", dest="reference_inputs",
+                       default=False, help="Read input files where they are instead of copying them into the job "
+                       "store.", **bool_kind)
+    group.add_argument("--wdlQuantCheck", "--quantCheck", dest="check_quant", default=True,
+                       help="Apply the type checker's optional-quantifier checks (default true; false is miniwdl's "
+                       "--no-quant-check).", **bool_kind)
+    group.add_argument("--noCheckQuant", dest="check_quant", action="store_false", default=argparse.SUPPRESS,
+                       help="Same as --quantCheck=false.")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -148,6 +166,7 @@ def failure_reason(failed: FailedJob) -> str:
 
 def run(options: argparse.Namespace) -> int:
     """Run with the given job store, or a fresh temporary one removed unless kept for --restart."""
+    apply_run_dir(options)  # --runDir: the job store and --workDir in it
     if options.jobStore is not None:
         return run_in_store(options)
     if options.restart:
@@ -194,7 +213,7 @@ def job_options(options: argparse.Namespace, doc: WDL.Tree.Document) -> dict[str
     # Decide the engine once here rather than probing engines in every task.
     tasks = [task for document in find_documents(doc) for task in document.tasks]
     found: dict[str, Any] = resolve_option(options.container, options.default_container, names_image(tasks))
-    found["all_call_outputs"] = options.all_call_outputs
+    found["all_call_outputs"] = all_call_outputs(options.all_call_outputs, target_of(doc))
     found["strict_memory_limit"] = options.strict_memory_limit
     try:
         found["call_cache"] = settings = cache_settings(options.cfg, options.cacheHash)
@@ -207,6 +226,17 @@ def job_options(options: argparse.Namespace, doc: WDL.Tree.Document) -> dict[str
         found["limits"] = host_limits(vars(options))
         prepare_images(found, tasks)  # jobs run here: a missing image is one error before anything runs
     return found
+
+
+def all_call_outputs(asked: bool | None, target: Any) -> bool:
+    """--allCallOutputs, or when not given, whether the target's meta has croo_out_def (as Toil infers)."""
+    if asked is not None:
+        return bool(asked)
+    if "croo_out_def" in (getattr(target, "meta", None) or {}):
+        logger.warning("This WDL expects the Cromwell Output Organizer (croo): every call's outputs are kept as "
+                       "workflow outputs (--allCallOutputs=off to not), though no croo metadata is written.")
+        return True
+    return False
 
 
 def execute(options: argparse.Namespace, doc: WDL.Tree.Document, bound: Any, base: str) -> dict[str, Any]:

@@ -100,3 +100,24 @@ def test_memory_kill_by_over_memory_kill_is_memlimit() -> None:
 
 def test_sinfo_nodes() -> None:
     assert parse_sinfo((CAPTURED / "slurm_sinfo.txt").read_text()) == [("vm", 8, 23593, 0)]
+
+
+def test_sbatch_qos_gpu_qos_and_default_walltime() -> None:
+    options = SlurmOptions.from_options(argparse.Namespace(slurm_qos="normal", slurm_gpu_qos="gpuq",
+                                                           defaultWalltime=90061))
+    assert options.time == "1-01:01:01"
+    assert "--qos=normal" in sbatch_args(request(), options) and "--time=1-01:01:01" in sbatch_args(request(), options)
+    assert "--qos=gpuq" in sbatch_args(request(gpus=1), options)
+    assert sum(a.startswith("--qos") for a in sbatch_args(request(), SlurmOptions(qos="normal", args=("-q", "x")))) \
+        == 0  # the user's own -q wins
+    plain = SlurmOptions.from_options(argparse.Namespace(slurmTime="2:00:00", defaultWalltime=60))
+    assert plain.time == "2:00:00" and plain.qos is None  # --slurmTime wins over --defaultWalltime
+
+
+def test_allocate_mem_spellings() -> None:
+    from toil.batch.grid_options import add_slurm_options
+
+    parser = argparse.ArgumentParser()
+    add_slurm_options(parser)
+    assert not SlurmOptions.from_options(parser.parse_args(["--dont_allocate_mem"])).allocate_mem
+    assert SlurmOptions.from_options(parser.parse_args(["--allocate_mem"])).allocate_mem

@@ -66,7 +66,7 @@ def test_the_log_is_bounded_but_a_job_keeps_its_status_changes() -> None:
 
 
 def test_a_job_remembers_its_first_and_its_last_status_changes() -> None:
-    state = SchedulingState(retry_count=HISTORY_LIMIT)
+    state = SchedulingState(retry_count=HISTORY_LIMIT, backoff=(1.0, 1.0))  # a back-off that stays short
     state.handle(Start("j", [rec("j")]))
     for attempt in range(HISTORY_LIMIT):
         state.handle(JobFailed("j", now=float(attempt), reason=f"attempt {attempt}"))
