@@ -66,7 +66,7 @@ class RecordWriter:
         self._issued: dict[str, float] = {}
 
     def set_parents(self, parents: Callable[[str], list[str]]) -> None:
-        """How to find a job's parents (asked when its record is written, once the leader knows them)."""
+        """How to find a job's parents (asked when its attempt is recorded, before the leader forgets the job)."""
         self._parents = parents
 
     # -- what the leader tells ----------------------------------------------------------------
@@ -107,8 +107,10 @@ class RecordWriter:
 
     def _add(self, record: JobDescription | None, job_id: str, number: int, status: str, exit_code: int,
              submitted: float, figures: dict[str, Any]) -> None:
+        # Asked now: the leader forgets a job's node (and so its parents) once the job is done.
         entry: dict[str, Any] = {"kind": "attempt", "job": job_id, "attempt": number, "status": status,
-                                 "exit": exit_code, "submit": submitted, **figures}
+                                 "exit": exit_code, "submit": submitted, **figures,
+                                 "parents": list(self._parents(job_id))}
         if record is not None:
             entry.update(name=record.name, step=record.display_name or record.name,
                          cores=record.requirements.cores, memory=record.requirements.memory)
@@ -124,9 +126,6 @@ class RecordWriter:
         self._flushed = self._clock()
         if not self._buffer:
             return
-        for entry in self._buffer:
-            if entry["kind"] == "attempt":
-                entry["parents"] = list(self._parents(entry["job"]))
         data = "".join(_ENCODER.encode(entry) + "\n" for entry in self._buffer).encode()
         key = f"{PREFIX}{self._stamp}-{self._chunk:06d}"
         try:
