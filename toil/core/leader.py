@@ -313,10 +313,11 @@ class Leader:
             return
         outcome = self._outcome_of(job_id, update)
         if outcome is not None and (outcome.committed or outcome.failure is not None):
+            created = {r.job_id: r for r in outcome.created}
             if self._measuring:
-                self._trace_attempts(outcome.attempts, {r.job_id: r for r in outcome.created}, update.exitStatus)
+                self._trace_attempts(outcome.attempts, created, update.exitStatus)
+            self.watch.measured(outcome.attempts, created)  # before the state forgets the jobs done
             self._apply(outcome)
-            self.watch.measured(outcome.attempts)
             return
         try:
             record = worker.read_record(self.store, job_id)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import sys
 import time
 from collections import Counter as Tally
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING
 
@@ -85,15 +85,16 @@ class RunWatch:
         if self.metrics is not None:
             self.metrics.failed[record.name].inc()
 
-    def measured(self, attempts: list[Attempt]) -> None:
-        """Attempts a worker measured (after the leader applied its outcome: their jobs are known)."""
+    def measured(self, attempts: list[Attempt], created: Mapping[str, JobDescription]) -> None:
+        """Attempts a worker measured, of known jobs or of jobs the same outcome created (chained)."""
         if self.metrics is None or self._state is None:
             return
         nodes = self._state.nodes
         for attempt in attempts:
             node = nodes.get(attempt.job_id)
-            if node is not None:
-                self.metrics.durations[node.record.name].observe(max(0.0, attempt.end - attempt.start))
+            record = node.record if node is not None else created.get(attempt.job_id)
+            if record is not None:
+                self.metrics.durations[record.name].observe(max(0.0, attempt.end - attempt.start))
 
     # -- the timer ------------------------------------------------------------------------
     def due(self, now: float) -> float:
@@ -126,7 +127,7 @@ class RunWatch:
             done=self.done, running=len(records), queued=max(0, len(self._issued) - len(records)),
             retrying=len(state.retrying) if state is not None else 0,
             failed=self.failed,
-            known=len(state.nodes) if state is not None else 0,
+            known=len(state.nodes) + state.released if state is not None else 0,  # done jobs are dropped
             growing=state is not None and not state.finished,
             cores=cores, memory=memory, max_cores=max_cores, max_memory=max_memory,
             elapsed=self.clock() - self._started,
