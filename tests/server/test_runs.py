@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -228,6 +230,19 @@ def test_report_of_a_running_workflow_is_made_from_its_job_store(wes: WesServer)
     report = wes.http.get(f"{wes.url}/runs/{run_id}/report", timeout=120)
     assert report.status_code == 200, report.text[:500]
     assert 'class="running">running<' in report.text, "the leader has not ended: its records say so"
+    progress = wait_for_progress(wes, run_id)
+    assert re.fullmatch(r"\d+ of \d+\+? jobs done, [0-9,]+ running, .*elapsed", progress), progress
     assert wes.post(f"/runs/{run_id}/cancel").status_code == 200
     assert wes.wait(run_id, timeout=30) == "CANCELED"
     wait_for_no_processes(wes.run_dir(run_id))
+
+
+def wait_for_progress(wes: WesServer, run_id: str, timeout: float = 90) -> str:
+    """The run log's progress summary, once the engine has written one (every few seconds)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        progress = wes.run_log(run_id)["progress"]
+        if progress:
+            return str(progress)
+        time.sleep(1)
+    raise AssertionError(f"no progress in the run log of {run_id} after {timeout:g} s: {wes.run_log(run_id)}")

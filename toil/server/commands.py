@@ -68,6 +68,10 @@ def workflow_location(request: dict[str, Any], paths: RunPaths) -> str:
     return str(paths.workflow / url)
 
 
+#: Seconds between the progress summaries a run writes to its stderr (GetRunLog's ``progress``).
+PROGRESS_INTERVAL = 10.0
+
+
 def report_option(paths: RunPaths) -> list[str]:
     """--report into the run's directory, where plotly (which the report needs) is installed."""
     return [f"--report={paths.report}"] if importlib.util.find_spec("plotly") is not None else []
@@ -91,7 +95,8 @@ def command(request: dict[str, Any], paths: RunPaths) -> list[str]:
     """The argv that runs the run's workflow with its working directory at ``paths.workflow``."""
     kind = request["workflow_type"]
     workflow = workflow_location(request, paths)
-    options = [f"--writeLogs={paths.task_logs}", *report_option(paths), *request.get("engine_options", [])]
+    options = [f"--writeLogs={paths.task_logs}", f"--progressInterval={PROGRESS_INTERVAL:g}", *report_option(paths),
+               *request.get("engine_options", [])]
     jobstore = f"file:{paths.jobstore}"
     if kind == "CWL":
         return [sys.executable, "-m", "toil.cwl.cli", f"--jobStore={jobstore}", *options,

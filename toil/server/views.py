@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import platform
 from collections import Counter
 from pathlib import Path
@@ -58,6 +59,21 @@ def task_logs(paths: RunPaths) -> list[dict[str, Any]]:
             for path in sorted(paths.task_logs.iterdir()) if path.is_file()]
 
 
+PROGRESS_MARK = "Progress: "
+
+
+def last_progress(path: Path, window: int = 64 * 1024) -> str | None:
+    """The engine's last progress summary in a run's stderr (``--progressInterval``), if it wrote one."""
+    try:
+        with open(path, "rb") as handle:
+            handle.seek(max(0, handle.seek(0, os.SEEK_END) - window))
+            text = handle.read().decode(errors="replace")
+    except OSError:
+        return None
+    at = text.rfind(PROGRESS_MARK)
+    return text[at + len(PROGRESS_MARK):].split("\n", 1)[0].strip() if at >= 0 else None
+
+
 def run_log(store: StateStore, work_dir: Path, run_id: str, base_url: str) -> dict[str, Any]:
     request = store.read(run_id, "request") or {}
     log = store.read(run_id, "log") or {}
@@ -75,6 +91,7 @@ def run_log(store: StateStore, work_dir: Path, run_id: str, base_url: str) -> di
         },
         "task_logs_url": None,
         "report_url": f"{base_url}/runs/{run_id}/report",
+        "progress": last_progress(paths.stderr),
         "task_logs": task_logs(paths),
         "outputs": store.read(run_id, "outputs") or {},
     }
