@@ -31,6 +31,13 @@ def fanout(cells: Cells) -> list[Verdict]:
     ]
 
 
+def watched(cells: Cells) -> list[Verdict]:
+    plain, seen = cells.get(("python-fanout", 10000, "ours")), cells.get(("python-fanout-watched", 10000, "ours"))
+    cost = None if plain is None or seen is None else ratio(seen.cpu, plain.cpu)
+    return [("Fan-out of 10,000 with --trace and --metrics: CPU at most 1.10x the plain fan-out's", _fmt(cost, "x"),
+             _status(None if cost is None else cost <= 1.10))]
+
+
 def memory(cells: Cells) -> list[Verdict]:
     cell = cells.get(("python-memory", 100000, "ours"))
     leader = None if cell is None else cell.median("leader_maxrss_kb")
@@ -109,7 +116,7 @@ def scale(cells: Cells) -> list[Verdict]:
     return verdicts
 
 
-CHECKS: list[Callable[[Cells], list[Verdict]]] = [fanout, memory, cwl, wdl, conformance, restart, scale]
+CHECKS: list[Callable[[Cells], list[Verdict]]] = [fanout, watched, memory, cwl, wdl, conformance, restart, scale]
 
 
 def verdicts(cells: Cells) -> list[Verdict]:

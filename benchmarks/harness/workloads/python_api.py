@@ -91,4 +91,26 @@ class Memory(FanOut):
         return 1
 
 
-WORKLOADS = [FanOut(), Chain(), Memory()]
+class Watched(FanOut):
+    name = "python-fanout-watched"
+    title = "Python API: the fan-out with --trace and --metrics on"
+    about = ("`benchmarks/fanout.py` as in the fan-out, ours only, with `--trace FILE --metrics --metricsWait 0`: "
+             "a trace row per job attempt and Prometheus metrics served while it runs. Compared with the "
+             "plain fan-out at the same N, it is what seeing a run costs.")
+    sizes, quick_sizes = [10000], [50]
+
+    def groups(self, ctx: Context) -> list[Group]:
+        return [Group(n, (OURS,)) for n in (self.quick_sizes if ctx.quick else self.sizes)]
+
+    def notes(self, ctx: Context) -> list[str]:
+        return []
+
+    def run(self, ctx: Context, n: int, system: str, rep: int) -> Outcome:
+        directory = run_dir(ctx, self.name, n, system, rep)
+        command = script_command(ctx, system, self.script, os.path.join(directory, "jobstore"), n, "--clean=always",
+                                 "--trace", os.path.join(directory, "trace.tsv"), "--metrics", "--metricsWait", "0")
+        measurement = measure(ctx, system, command, directory)
+        return finish(ctx, directory, script_outcome(directory, measurement, self.expected(n)))
+
+
+WORKLOADS = [FanOut(), Chain(), Memory(), Watched()]
