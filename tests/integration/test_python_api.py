@@ -102,16 +102,21 @@ def test_fan_out_of_fifty_children_made_at_run_time(tmp_path: Path) -> None:
 
 
 def test_trace_has_a_row_per_job_from_the_workers_on_this_machine(tmp_path: Path) -> None:
-    """--trace on single_machine: the warm runners' own figures (CPU, memory, I/O) for each job."""
-    proc = run_script("fanout.py", tmp_path / "store", "--width", 50, "--trace", tmp_path / "t" / "trace.tsv",
+    """--trace on single_machine, a fan-out of 1,000: the warm runners' own figures (CPU, memory, I/O) for each job."""
+    width = 1000
+    proc = run_script("fanout.py", tmp_path / "store", "--width", width, "--trace", tmp_path / "t" / "trace.tsv",
                       cwd=tmp_path)
-    assert result_of(proc) == f"sum={sum(i * i for i in range(50))} count=50"
+    assert result_of(proc) == f"sum={sum(i * i for i in range(width))} count={width}"
     lines = (tmp_path / "t" / "trace.tsv").read_text().splitlines()
     header, rows = lines[0].split("\t"), [dict(zip(lines[0].split("\t"), line.split("\t"), strict=True))
                                           for line in lines[1:]]
-    assert header[:4] == ["task_id", "native_id", "name", "status"] and len(rows) == 52
+    assert header[:4] == ["task_id", "native_id", "name", "status"] and len(rows) == width + 2
     assert sorted({row["name"] for row in rows}) == ["fan_out", "square", "total"]
-    assert all(row["status"] == "COMPLETED" and int(row["peak_rss"]) > 0 and row["%cpu"] != "-" for row in rows)
+    assert len({row["task_id"] for row in rows}) == width + 2, "a row per job"
+    for row in rows:
+        assert row["status"] == "COMPLETED" and row["exit"] == "0" and row["%cpu"] != "-", row
+        assert row["submit"] <= row["start"] <= row["complete"], row
+        assert 1_000_000 < int(row["peak_rss"]) < 2_000_000_000 and int(row["rchar"]) >= 0, row
 
 
 def test_job_log_messages_reach_the_leader_log(tmp_path: Path) -> None:
