@@ -123,6 +123,14 @@ def count(text: str) -> int:
     return value
 
 
+def positive_count(text: str) -> int:
+    """A whole number, one or more."""
+    value = count(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"'{text}' is less than 1")
+    return value
+
+
 def flag(*flags: str, help: str, dest: str = "") -> Option[bool]:
     """A boolean option used as ``--x``, ``--x true`` or ``--x=false`` (Toil's spellings); false by default."""
     return Option(flags, False, help, boolean, dest, {"nargs": "?", "const": True, "metavar": "BOOL"})
