@@ -131,3 +131,23 @@ def test_wdl_scatter_runs_on_the_nodes_with_its_documents_in_s3(leader_dir: Path
     hosts = check_reports([Path(p).read_text() for p in paths], leader_dir)
     assert hosts == NODES
     assert nodes_used(env, before, "_probe") == NODES
+
+
+FAN_OUT = 200  # hundreds of jobs, not thousands: the machine running the cluster is small and shared
+
+
+@pytest.mark.timeout(1200)
+def test_a_fan_out_of_hundreds_of_jobs_costs_a_few_submissions(leader_dir: Path,
+                                                                slurm_multi_cluster: dict[str, str]) -> None:
+    """Jobs issued together share submissions (toil.batch.packs), counted from Slurm's own records."""
+    env, before = slurm_multi_cluster, last_job_id(slurm_multi_cluster)
+    out = run([sys.executable, str(leader_dir / "app" / "spread.py"), store(), "--batchSystem", "slurm",
+               "--jobs", str(FAN_OUT), "--workDir", str(leader_dir / "work")], leader_dir, env)
+    reports = json.loads(out.strip().splitlines()[-1])
+    assert [r["square"] for r in reports] == [i * i for i in range(FAN_OUT)]
+    assert {r["host"] for r in reports} == NODES
+    submissions = [(job_id, name) for job_id, name, _ in accounting(env) if job_id > before]
+    print(f"\n{FAN_OUT}-job fan-out: {len(submissions)} Slurm submissions")
+    # The root and the follow-on alone, the fan-out in 8 packs (toil.batch.packs.MIN_PACKS).
+    assert 3 <= len(submissions) <= 16, submissions
+    assert nodes_used(env, before, "_where") == NODES

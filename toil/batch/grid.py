@@ -13,6 +13,8 @@ scheduler:
   ``LOST_AFTER`` seconds is reported LOST.
 - Failing scheduler commands are retried with back-off (``RetryPolicy``); a submission the
   scheduler refuses for good is reported as an ERROR update for that job, not raised.
+- A subclass may let many jobs share one submission (``jobs_per_pack``, ``toil.batch.packs``);
+  each job is still reported, killed and retried on its own.
 - ``killBatchJobs`` and ``shutdown`` cancel with one command for all ids, then wait (polling)
   until the scheduler no longer runs them.
 - Each job's stdout and stderr go to ``--batchLogsDir`` (default ``--workDir``) as
@@ -55,6 +57,19 @@ from toil.batch.grid_commands import (
 )
 from toil.batch.grid_options import GridSettings, add_grid_options
 from toil.batch.orphans import JobRecord, cancel_recorded_jobs
+from toil.batch.packs import (
+    MIN_PACKS,
+    PACK_MAX_AGE,
+    PACK_WINDOW,
+    Pack,
+    allocation,
+    forget_outcomes,
+    member_outcome,
+    pack_script,
+    read_outcomes,
+    slots_for,
+    split_sizes,
+)
 from toil.batch.shared_fs import check_paths_reachable
 from toil.core.batchsystem import (
     AbstractBatchSystem,
@@ -108,9 +123,15 @@ class _Job:
     batch_id: int
     spec: BatchJobSpec
     log_path: str
-    scheduler_id: str = ""
+    issued: float = 0.0
+    pack: Pack | None = None  # the submission carrying it
+    pack_size: int | None = None  # how many jobs its pack is to have, once decided
     started: float | None = None  # clock time it was first seen running
     missing_since: float | None = None
+
+    @property
+    def scheduler_id(self) -> str:
+        return self.pack.scheduler_id if self.pack else ""
 
 
 @dataclass
@@ -183,6 +204,7 @@ class GridBatchSystem(AbstractBatchSystem):
         self._usage = _Usage()
         self._statuses: dict[str, JobStatus] = {}
         self._last_poll = -math.inf
+        self._last_issue = -math.inf
         self._closed = False
         self.deploy_key: str | None = None  # job-store key of the user's modules (auto-deployment)
         os.makedirs(self.grid.batch_logs_dir, exist_ok=True)
@@ -295,7 +317,12 @@ class GridBatchSystem(AbstractBatchSystem):
         self.check_resource_request(spec)
         batch_id = next(self._ids)
         log_path = os.path.join(self.logs_dir, f"toil_{self.run_id}_{batch_id}.log")
-        self._waiting.append(_Job(batch_id, spec, log_path))
+        now = self.clock()
+        job = _Job(batch_id, spec, log_path, now)
+        if now - self._last_issue >= PACK_WINDOW and not self._waiting:
+            job.pack_size = 1  # the first job after a quiet spell goes at once; those right behind it wait
+        self._last_issue = now
+        self._waiting.append(job)
         self._submit_what_fits()
         return batch_id
 
@@ -303,9 +330,11 @@ class GridBatchSystem(AbstractBatchSystem):
         return self.settings.max_cores, self.settings.max_memory
 
     def getIssuedBatchJobIDs(self) -> list[int]:
+        self._submit_what_fits()
         return [job.batch_id for job in self._waiting] + list(self._submitted)
 
     def getRunningBatchJobIDs(self) -> dict[int, float]:
+        self._submit_what_fits()
         if self.clock() - self._last_poll >= self.grid.state_polling_wait:
             self._poll_or_warn()
         now = self.clock()
@@ -314,6 +343,8 @@ class GridBatchSystem(AbstractBatchSystem):
     def getUpdatedBatchJob(self, maxWait: float) -> UpdatedBatchJobInfo | None:
         deadline = self.clock() + maxWait
         while True:
+            if self._waiting:
+                self._submit_what_fits()
             if self._updates:
                 return self._updates.popleft()
             now = self.clock()
@@ -327,13 +358,18 @@ class GridBatchSystem(AbstractBatchSystem):
             pause = remaining
             if self._submitted:
                 pause = min(pause, max(0.0, self._last_poll + self.grid.state_polling_wait - now))
+            if self._waiting:
+                pause = min(pause, PACK_WINDOW / 4)
             self.sleep(pause)
 
     def killBatchJobs(self, jobIDs: list[int]) -> None:
         doomed = set(jobIDs)
         self._waiting = deque(job for job in self._waiting if job.batch_id not in doomed)
         jobs = [self._submitted[bid] for bid in jobIDs if bid in self._submitted]
-        self._cancel(jobs)
+        packs = {id(job.pack) for job in jobs}
+        innocent = [job for job in self._submitted.values() if id(job.pack) in packs and job.batch_id not in doomed]
+        self._cancel(jobs + innocent, keep_outcomes=bool(innocent))
+        self._settle(innocent)
         self._updates = deque(u for u in self._updates if u.jobID not in doomed)
         self._submit_what_fits()
 
@@ -364,36 +400,150 @@ class GridBatchSystem(AbstractBatchSystem):
         )
 
     def _submit_what_fits(self) -> None:
-        while self._waiting and not self._closed and self._fits(self._waiting[0].spec.requirements):
-            job = self._waiting.popleft()
-            self._submit(job)
+        while self._waiting and not self._closed:
+            group = self._next_group()
+            if not group:
+                return
+            pack = self._pack_for(group)
+            if not self._fits(pack.allocation):
+                return
+            for job in group:
+                self._waiting.remove(job)
+            self._submit(group, pack)
 
-    def _submit(self, job: _Job) -> None:
-        spec = job.spec
-        environment = {**self.environment, **spec.environment}
-        command = worker_command(spec.command, deploy_key=self.deploy_key)
-        request = SubmitRequest(job_name(self.run_id, job.batch_id, spec.name), job_script(command, environment),
-                                self._need(spec), job.log_path)
+    def _next_group(self) -> list[_Job]:
+        """The jobs of the next submission: the first waiting job, with others packed with it (toil.batch.packs)."""
+        head = self._waiting[0]
+        limit = self.jobs_per_pack()
+        if limit <= 1 or head.pack_size == 1 or head.spec.requirements.accelerators:
+            return [head]
+        same = [job for job in self._waiting if job.spec.requirements == head.spec.requirements]
+        now = self.clock()
+        if len(same) < limit * MIN_PACKS and now - self._last_issue < PACK_WINDOW and now - head.issued < PACK_MAX_AGE:
+            return []  # more may come: wait for the window to close
+        if head.pack_size is None:  # split once, so that jobs waiting for room keep their packs' sizes
+            sizes = [size for size in split_sizes(len(same), limit) for _ in range(size)]
+            for job, size in zip(same, sizes, strict=True):
+                job.pack_size = size
+        return same[: head.pack_size]
+
+    def _pack_for(self, group: list[_Job]) -> Pack:
+        req = self._need(group[0].spec)
+        if len(group) == 1:
+            return Pack(req, {group[0].batch_id})
+        s = self.settings
+        caps: list[tuple[float | None, float]] = [(s.max_cores, req.cores), (s.max_memory, req.memory)]
+        node_cores, node_memory = self.node_capacity()
+        caps += [(node_cores, req.cores), (node_memory, req.memory)]
+        slots = slots_for(req, len(group), caps)
+        return Pack(
+            allocation(req, slots), {job.batch_id for job in group}, self._outcome_key(group[0].batch_id), slots=slots
+        )
+
+    def jobs_per_pack(self) -> int:
+        """How many jobs one submission may carry (1: no packing). Packing needs a place for outcomes."""
+        return 1
+
+    def node_capacity(self) -> tuple[float | None, float | None]:
+        """The largest node's cores and memory in bytes (None when unknown)."""
+        return None, None
+
+    def _outcome_key(self, first: int) -> str:
+        key = f"grid-pack-{self.run_id}-{first}"
+        return key if self.record.store is not None else os.path.join(self.logs_dir, f"{key}.json")
+
+    def _script(self, group: list[_Job], pack: Pack) -> str:
+        if len(group) == 1:
+            spec = group[0].spec
+            command = worker_command(spec.command, deploy_key=self.deploy_key)
+            return job_script(command, {**self.environment, **spec.environment})
+        locator = self.settings.job_store or getattr(self.settings.options, "jobStore", None)
+        document = {
+            "store": str(locator) if self.record.store is not None else None,
+            "key": pack.key,
+            "slots": pack.slots,
+            "jobs": [
+                {
+                    "id": job.batch_id,
+                    "env": job.spec.environment,
+                    "command": worker_command(job.spec.command, deploy_key=self.deploy_key),
+                }
+                for job in group
+            ],
+        }
+        return pack_script(sys.executable, self.environment, document)
+
+    def _submit(self, group: list[_Job], pack: Pack) -> None:
+        head = group[0]
+        request = SubmitRequest(
+            job_name(self.run_id, head.batch_id, head.spec.name),
+            self._script(group, pack),
+            pack.allocation,
+            head.log_path,
+        )
         argv = self.submit_command(request)
         try:
             stdin = self.submit_input(request)
             result = run_with_retries(self.runner, argv, stdin, self.retry, self.sleep, self.refused_for_good)
-            job.scheduler_id = self.parse_submit(result.stdout)
+            pack.scheduler_id = self.parse_submit(result.stdout)
         except (SchedulerCommandError, ValueError) as e:
-            logger.error("Could not submit job %s to %s: %s", spec.name, self.scheduler_name, e)
-            self._updates.append(UpdatedBatchJobInfo(job.batch_id, 1, BatchJobExitReason.ERROR, 0.0))
+            logger.error("Could not submit job %s to %s: %s", head.spec.name, self.scheduler_name, e)
+            for job in group:
+                self._updates.append(UpdatedBatchJobInfo(job.batch_id, 1, BatchJobExitReason.ERROR, 0.0))
             return
-        logger.debug("Submitted %s as %s job %s", spec.name, self.scheduler_name, job.scheduler_id)
-        self._submitted[job.batch_id] = job
+        logger.debug(
+            "Submitted %d jobs (%s ...) as %s job %s",
+            len(group),
+            head.spec.name,
+            self.scheduler_name,
+            pack.scheduler_id,
+        )
+        for job in group:
+            job.pack = pack
+            self._submitted[job.batch_id] = job
         self.submitted_count += 1
-        self._usage.add(spec.requirements)
+        self._usage.add(pack.allocation)
+
+    def _release(self, job: _Job) -> None:
+        """Forget a job; the last job of a submission frees its allocation."""
+        self._submitted.pop(job.batch_id, None)
+        if job.pack is not None and job.batch_id in job.pack.members:
+            job.pack.members.discard(job.batch_id)
+            if not job.pack.members:
+                self._usage.add(job.pack.allocation, -1)
+
+    def _forget_outcomes(self, pack: Pack) -> None:
+        if pack.key is not None:
+            forget_outcomes(self.record.store, pack.key)
+
+    def _read_outcomes(self, pack: Pack) -> dict[int, tuple[int, float]]:
+        """What a pack's runner recorded so far (nothing for a single job or when unreadable)."""
+        return read_outcomes(self.record.store, pack.key) if pack.key else {}
+
+    def _member_status(self, job: _Job, status: JobStatus) -> JobStatus:
+        """A packed job's own status once its pack has ended."""
+        assert job.pack is not None
+        if job.pack.key is None:
+            return status
+        code, reason, wall = member_outcome(job.pack.outcomes.get(job.batch_id), status.reason, status.exit_status)
+        return JobStatus(JobPhase.DONE, code, reason, wall, status.detail)
+
+    def _settle(self, innocent: list[_Job]) -> None:
+        """Jobs that shared a cancelled submission: report those that had finished, queue the others again."""
+        for job in innocent:
+            outcome = job.pack.outcomes.get(job.batch_id) if job.pack is not None else None
+            if outcome is not None and outcome[0] >= 0:  # a signal here is most likely our cancel's
+                reason = BatchJobExitReason.FINISHED if outcome[0] == 0 else BatchJobExitReason.FAILED
+                self._updates.append(UpdatedBatchJobInfo(job.batch_id, outcome[0], reason, outcome[1]))
+            else:
+                self._waiting.appendleft(_Job(job.batch_id, job.spec, job.log_path, self.clock()))
 
     # -- polling -----------------------------------------------------------------------------------
     def _query(self, jobs: Sequence[_Job], accounting: bool = True) -> dict[str, JobStatus]:
         """One status command (plus one accounting command when jobs are missing from it)."""
         self.polls += 1
         self._last_poll = self.clock()
-        ids = [job.scheduler_id for job in jobs]
+        ids = list(dict.fromkeys(job.scheduler_id for job in jobs))
         try:
             result = run_with_retries(self.runner, self.status_command(ids), None, self.retry, self.sleep,
                                       self.status_failure_is_empty)
@@ -428,6 +578,7 @@ class GridBatchSystem(AbstractBatchSystem):
             logger.warning("%s jobs %s are stuck in an error state; cancelling them", self.scheduler_name,
                            " ".join(stuck))
             self.runner(self.kill_command(stuck))
+        read: set[int] = set()  # packs whose outcomes were read in this poll
         for job in jobs:
             status = statuses.get(job.scheduler_id)
             if status is None:
@@ -441,11 +592,15 @@ class GridBatchSystem(AbstractBatchSystem):
             if status.phase is JobPhase.RUNNING and job.started is None:
                 job.started = now - (status.wall_time or 0.0)
             elif status.phase is JobPhase.DONE:
-                self._finish(job, self.refine_status(status, job.log_path))
+                if job.pack is not None and job.pack.key is not None and id(job.pack) not in read:
+                    read.add(id(job.pack))
+                    job.pack.outcomes = self._read_outcomes(job.pack)
+                self._finish(job, self._member_status(job, self.refine_status(status, job.log_path)))
 
     def _finish(self, job: _Job, status: JobStatus) -> None:
-        del self._submitted[job.batch_id]
-        self._usage.add(job.spec.requirements, -1)
+        self._release(job)
+        if job.pack is not None and not job.pack.members:
+            self._forget_outcomes(job.pack)
         wall = status.wall_time
         if wall is None:
             wall = self.clock() - job.started if job.started is not None else 0.0
@@ -458,14 +613,20 @@ class GridBatchSystem(AbstractBatchSystem):
         self._updates.append(UpdatedBatchJobInfo(job.batch_id, status.exit_status, reason, max(0.0, wall)))
 
     # -- killing -----------------------------------------------------------------------------------
-    def _cancel(self, jobs: list[_Job]) -> None:
+    def _cancel(self, jobs: list[_Job], keep_outcomes: bool = False) -> None:
         if not jobs:
             return
         for job in jobs:
-            self._submitted.pop(job.batch_id, None)
-            self._usage.add(job.spec.requirements, -1)
-        ids = [job.scheduler_id for job in jobs]
+            self._release(job)
+        ids = list(dict.fromkeys(job.scheduler_id for job in jobs))
         run_with_retries(self.runner, self.kill_command(ids), None, self.retry, self.sleep)
+        self._wait_gone(jobs, ids)
+        for pack in {id(job.pack): job.pack for job in jobs if job.pack is not None}.values():
+            if pack.key is not None:
+                pack.outcomes = self._read_outcomes(pack) if keep_outcomes else {}
+                self._forget_outcomes(pack)
+
+    def _wait_gone(self, jobs: list[_Job], ids: list[str]) -> None:
         deadline = self.clock() + KILL_WAIT
         pause = 0.1
         while True:

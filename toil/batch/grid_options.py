@@ -11,7 +11,7 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
-from toil.core.optiontypes import boolean
+from toil.core.optiontypes import boolean, positive_count
 
 DEFAULT_STATE_POLLING_WAIT = 1.0  # seconds between status queries, as in Toil
 
@@ -86,6 +86,10 @@ def add_slurm_options(parser: argparse.ArgumentParser) -> None:
              help="Partition for jobs that ask for more than one core (env TOIL_SLURM_PE).")
     add_once(target, parser, "--slurmArgs", dest="slurmArgs", default=None,
              help="Extra sbatch arguments, one string (env TOIL_SLURM_ARGS).")
+    add_once(target, parser, "--slurmBatchJobs", dest="slurmBatchJobs", type=positive_count, default=None,
+             help="Most jobs one sbatch carries: jobs of the same size issued together share submissions, "
+                  "run by one batch script within its allocation; 1 submits each job alone (default 64; "
+                  "env TOIL_SLURM_BATCH_JOBS; always 1 under --maxJobDuration).")
 
 
 def add_grid_engine_options(parser: argparse.ArgumentParser) -> None:

@@ -11,6 +11,10 @@ Requirements become ``--cpus-per-task`` (cores rounded up), ``--mem`` in MiB (pe
 and ``--time``/``--partition`` from Toil's options; ``--slurmArgs`` / ``TOIL_SLURM_ARGS`` add
 arguments, and a ``--time``, ``--partition`` or ``--mem`` given there replaces Toil's own.
 
+Jobs of the same size issued together share submissions (``toil.batch.packs``): at most
+``--slurmBatchJobs`` (default 64) per ``sbatch``, whose allocation holds as many of them at once as
+fit the largest node; ``--slurmBatchJobs 1``, or ``--maxJobDuration``, submits each job alone.
+
 Memory kills are reported as MEMLIMIT whether Slurm enforces memory with cgroups (state
 OUT_OF_MEMORY) or with ``JobAcctGatherParams=OverMemoryKill`` (the job FAILS by SIGKILL and
 its log says "Exceeded job memory limit").
@@ -32,7 +36,8 @@ from toil.batch.grid_commands import (
     split_args,
 )
 from toil.batch.grid_options import add_slurm_options, env_default
-from toil.core.batchsystem import BatchJobExitReason, BatchJobSpec, InsufficientSystemResources
+from toil.batch.packs import DEFAULT_JOBS_PER_PACK
+from toil.core.batchsystem import BatchJobExitReason, BatchJobSpec, BatchSystemError, InsufficientSystemResources
 from toil.core.requirements import bytes2human, parse_bool
 
 logger = logging.getLogger(__name__)
@@ -68,6 +73,7 @@ class SlurmOptions:
     qos: str | None = None
     gpu_qos: str | None = None
     args: tuple[str, ...] = ()
+    batch_jobs: int = DEFAULT_JOBS_PER_PACK
 
     @classmethod
     def from_options(cls, options: argparse.Namespace) -> SlurmOptions:
@@ -82,6 +88,7 @@ class SlurmOptions:
             gpu_partition=get("slurmGPUPartition") or env_default("TOIL_SLURM_GPU_PARTITION"),
             pe_partition=get("slurmPE") or env_default("TOIL_SLURM_PE"),
             args=tuple(split_args(get("slurmArgs") or env_default("TOIL_SLURM_ARGS"))),
+            batch_jobs=_jobs_per_pack(get("slurmBatchJobs") or env_default("TOIL_SLURM_BATCH_JOBS")),
         )
 
 
@@ -93,6 +100,16 @@ def _walltime(seconds: int | None) -> str | None:
     hours, rest = divmod(rest, 3600)
     text = f"{hours:02d}:{rest // 60:02d}:{rest % 60:02d}"
     return f"{days}-{text}" if days else text
+
+
+def _jobs_per_pack(value: object) -> int:
+    if value is None:
+        return DEFAULT_JOBS_PER_PACK
+    text = str(value).strip()
+    if not (text.isascii() and text.isdigit()) or int(text) < 1:
+        raise BatchSystemError(f"--slurmBatchJobs (TOIL_SLURM_BATCH_JOBS) must be a whole number of at least 1, "
+                               f"not '{text}'")
+    return int(text)
 
 
 def _given(args: tuple[str, ...], *names: str) -> bool:
@@ -272,6 +289,18 @@ class SlurmBatchSystem(GridBatchSystem):
         if self.slurm.allocate_mem and req.memory > memory:
             raise InsufficientSystemResources(spec.name, "memory", bytes2human(req.memory), bytes2human(memory),
                                               where)
+
+    def jobs_per_pack(self) -> int:
+        if getattr(self.settings.options, "maxJobDuration", None):
+            return 1  # the leader times each job; a packed job's start is the runner's to know
+        return self.slurm.batch_jobs
+
+    def node_capacity(self) -> tuple[float | None, float | None]:
+        nodes = self._nodes()
+        if not nodes or self.slurm.partition or _given(self.slurm.args, "--partition", "-p"):
+            return None, None
+        memory = max(node[2] for node in nodes) * MIB if self.slurm.allocate_mem else None
+        return max(node[1] for node in nodes), memory
 
     def submit_command(self, request: SubmitRequest) -> list[str]:
         tmp_disk = any(node[3] > 0 for node in self._nodes())

@@ -156,6 +156,12 @@ def non_negative(text: str) -> float:
 def count(text: str) -> int:
     """A whole number, zero or more."""
     return _not_negative(text, int, "a whole number")
+def positive_count(text: str) -> int:
+    """A whole number, one or more."""
+    value = count(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"'{text}' is less than 1")
+    return value
 
 
 def flag(*flags: str, help: str, dest: str = "") -> Option[bool]:
