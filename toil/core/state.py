@@ -366,7 +366,10 @@ class SchedulingState:
             self._start_next_tier(host)
 
     def _service_finished(self, service: Node, status: Status) -> None:
-        service.enter(status, self.seq)
+        if status is Status.DONE:
+            self._mark_done(service)  # dropped, as every done job: nothing looks a done service up again
+        else:
+            service.enter(status, self.seq)
         assert service.host is not None
         host = self.nodes.get(service.host)
         if host is None:

@@ -167,6 +167,8 @@ class Toil:
                 cls = plugins.batch_system_class(self.config.batch_system)
             except plugins.UnknownPluginError as e:
                 raise errors.ToilConfigError(str(e)) from None
+            # Toil's words, which users (and Toil's own tests) grep for: "Using the single machine batch system"
+            logger.debug("Using the %s batch system", self.config.batch_system.replace("_", " "))
             os.makedirs(self.config.work_dir, exist_ok=True)
             _note_filesystems(self.config.work_dir, self._jobStore.local_directory())
             self._batch = cls(
