@@ -13,7 +13,8 @@
 #   worktrees and the editable install live). The network namespace is shared: loopback only.
 # - Nodes cannot see the checkout, so they get their own install of the package under test:
 #   a copy of <checkout>/toil in <state>/site, put on PYTHONPATH by a TaskProlog (what an
-#   installation of the package on each node would give). The Python interpreter stays visible.
+#   installation of the package on each node would give). The Python interpreter stays visible,
+#   its prefix (a virtual environment under /tmp too) bound back in place where it was hidden.
 # - Accounting as in the single-node setup: jobcomp/filetxt, read with `sacct -c` (NodeList).
 # - LLN=YES: each job goes to the least loaded node, so even a few jobs spread over the nodes.
 set -euo pipefail
@@ -27,6 +28,9 @@ CTLD_PORT=${SLURM_MULTI_PORT:-6917}
 NODE_PORT0=$((CTLD_PORT + 14))
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 HIDE=${SLURM_MULTI_HIDE:-$(dirname "$REPO")}
+# The Python the tests run (a virtual environment may sit under /tmp or beside the checkout, where
+# the nodes see nothing): kept visible on the nodes at the same path.
+PYPREFIX=${SLURM_MULTI_PYTHON_PREFIX:-$("${PYTHON:-python3}" -c 'import sys; print(sys.prefix)')}
 CONF=$STATE/slurm.conf
 MUNGE_SOCKET=$STATE/munge/munge.socket
 export SLURM_CONF=$CONF
@@ -148,10 +152,14 @@ for i in $(seq "$NODES"); do
   hide=""
   for d in $HIDE "$REPO"; do hide="$hide '$d'"; done
   # A private mount namespace (no propagation back), its own hostname and /tmp, hidden checkout.
+  keep="$STATE/node$i/python"
+  mkdir -p "$keep"
   unshare --uts --mount --propagation private sh -c "
     hostname node$i
+    mount --bind '$PYPREFIX' '$keep'
     mount -t tmpfs -o size=${TMP_MB}m,mode=1777 none /tmp
     for d in $hide; do [ -d \"\$d\" ] && mount -t tmpfs -o size=16m,mode=0755 none \"\$d\"; done
+    if [ ! -d '$PYPREFIX/bin' ]; then mkdir -p '$PYPREFIX' && mount --bind '$keep' '$PYPREFIX'; fi
     exec /usr/sbin/slurmd -f '$CONF' -N node$i
   "
 done
