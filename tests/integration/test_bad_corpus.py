@@ -114,7 +114,10 @@ def test_bad_input(case: BadCase, tmp_path: Path, request: pytest.FixtureRequest
                           text=True, timeout=TIMEOUT, check=False)
     check_clear_failure(case, proc)
     if case.setup == "store":
-        assert digests(store) == before, "the job store changed"
+        after = digests(store)
+        # A restart may add the record of its own run (what `toil report` reads); nothing else may change.
+        added = {key for key in after.keys() - before.keys() if key.rsplit("/", 1)[-1].startswith("job-records-")}
+        assert {key: after[key] for key in after.keys() - added} == before, "the job store changed"
 
 
 def test_the_corpus_is_large_enough() -> None:
