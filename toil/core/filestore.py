@@ -328,10 +328,10 @@ class FileStore:
                     logger.debug("Not caching %s: %s", file_id, e)
 
     def disk_used(self) -> int:
-        """Bytes in this job's scratch space (each file counted once, cached links included)."""
+        """Bytes in this job's scratch space (each file counted once; links to the stored copies not)."""
         if self._temp_dir is None:
             return 0
-        seen: set[tuple[int, int]] = set()
+        seen = self._stored_inodes()  # links to the store's own copies take no space of the job's
         total = 0
         for directory, _, names in os.walk(self._temp_dir):
             for name in names:
@@ -341,6 +341,17 @@ class FileStore:
                         seen.add((info.st_dev, info.st_ino))
                         total += info.st_size
         return total
+
+    def _stored_inodes(self) -> set[tuple[int, int]]:
+        """The (device, inode) of the stored copies of the files this job read."""
+        found: set[tuple[int, int]] = set()
+        for file_id in self._local_files:
+            stored = self.jobStore.local_path(file_id)
+            if stored is not None:
+                with contextlib.suppress(OSError):
+                    info = os.stat(stored)
+                    found.add((info.st_dev, info.st_ino))
+        return found
 
     def check_disk(self) -> None:
         """Warn (in the leader's log) when the job used more disk than it asked for."""

@@ -154,3 +154,24 @@ def test_using_more_disk_than_requested_is_a_warning(tmp_path: Path) -> None:
     Path(modest.getLocalTempFile()).write_bytes(b"x" * 5000)
     modest.check_disk()
     assert modest.messages == []
+
+
+def test_a_link_to_a_stored_file_uses_none_of_the_jobs_disk(tmp_path: Path) -> None:
+    store = FileJobStore(f"file:{tmp_path / 'store'}", str(tmp_path / "store"))
+    store.create()
+    writer = FileStore(store, "w", str(tmp_path / "work"), caching=False)
+    local = writer.getLocalTempFile()
+    Path(local).write_bytes(b"x" * 5000)
+    file_id = writer.writeGlobalFile(local)
+    writer.committed()
+    writer.cleanup()
+    reader = FileStore(store, "r", str(tmp_path / "work"), disk=1000, job_name="job-r", caching=False)
+    linked = reader.readGlobalFile(file_id)
+    assert os.stat(linked).st_ino == os.stat(str(store.local_path(file_id))).st_ino
+    reader.check_disk()
+    assert reader.messages == [], "a hard link to the stored copy is not the job's disk"
+    reader.readGlobalFile(file_id, mutable=True)  # a copy of its own: 5000 bytes of the job's
+    reader.check_disk()
+    [[level, text]] = reader.messages
+    assert level == 30 and "5000 bytes" in text
+    reader.cleanup()
