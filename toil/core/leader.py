@@ -12,6 +12,7 @@ import shlex
 import sys
 import time
 import traceback
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -132,7 +133,7 @@ class Leader:
         self.issued: dict[int, str] = {}  # batch id -> job id
         self.wakes: list[float] = []
         self.result = LeaderResult(success=False)
-        self.local_queue: list[str] = []
+        self.local_queue: deque[str] = deque()  # jobs the leader runs itself, first in first out
         self.errors: dict[str, JobError] = {}  # the last error each failing job raised
         self.trace = trace  # --trace: a row per job attempt
         self.watch = watch or RunWatch()  # counts; the status line, log summary and metrics on a timer
@@ -243,7 +244,7 @@ class Leader:
             self.batch.killBatchJobs(batch_ids)
         for batch_id in batch_ids:
             del self.issued[batch_id]
-        self.local_queue = [j for j in self.local_queue if j not in doomed]
+        self.local_queue = deque(j for j in self.local_queue if j not in doomed)
         for job_id in job_ids:
             for admitted in self.services.finished(job_id):
                 self._submit(admitted)
@@ -286,7 +287,7 @@ class Leader:
 
     def _run_local_jobs(self) -> None:
         while self.local_queue and not self.state.finished and not self.stopping:
-            job_id = self.local_queue.pop(0)
+            job_id = self.local_queue.popleft()
             record = self.state.record(job_id)
             meter = AttemptMeter(job_id) if self._measuring else None
             try:
