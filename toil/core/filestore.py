@@ -279,9 +279,10 @@ class FileStore:
     export_file = exportFile
 
     # -- logging --------------------------------------------------------------------------
-    def log_to_leader(self, text: str, level: int = logging.INFO) -> None:
-        """Send a message to the leader's log (shown when the job commits)."""
-        logger.log(level, text)
+    def log_to_leader(self, text: str, level: int = logging.INFO, *, here: bool = True) -> None:
+        """Send a message to the leader's log (shown when the job commits); ``here``: this process's log too."""
+        if here:
+            logger.log(level, text)
         self.messages.append([int(level), str(text)])
 
     logToMaster = log_to_leader

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -231,3 +232,21 @@ def parse_requirements(values: dict[str, Any], defaults: Requirements) -> Requir
         accelerators=parsed_acc,
         preemptible=defaults.preemptible if preemptible is None else parse_bool(preemptible),
     )
+
+
+def beyond_machine(what: str, name: str, asked: float, given: float) -> str:
+    """One line saying a step asked for more cores or memory than there is, and what it gets."""
+    if name == "memory":
+        return (f"{what} asks for {bytes2human(asked)} of memory; this machine (or --maxMemory) has "
+                f"{bytes2human(given)}: it runs with that")
+    return f"{what} asks for {asked:g} cores; this machine (or --maxCores) has {given:g}: it runs with {given:g}"
+
+
+_said: set[str] = set()
+
+
+def say_once(text: str, say: Callable[[str], None]) -> None:
+    """``say(text)`` the first time this process meets the text (a scatter's steps ask alike)."""
+    if text not in _said:
+        _said.add(text)
+        say(text)

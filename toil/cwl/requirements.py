@@ -6,6 +6,7 @@ import copy
 import functools
 import logging
 import os
+from collections.abc import Callable
 from typing import Any
 
 from cwltool.process import Process
@@ -19,11 +20,12 @@ DEFAULT_DISK_MIB = 2048
 
 
 def job_requirements(resources: dict[str, Any] | None, max_cores: float | None = None,
-                     max_memory: int | None = None) -> dict[str, Any]:
+                     max_memory: int | None = None, note: Callable[[str, float, float], None] | None = None,
+                     ) -> dict[str, Any]:
     """Job requirements (cores, memory, disk in bytes) from cwltool's evaluated resources.
 
     Requests above what this machine (or --maxCores/--maxMemory) offers are capped, as
-    cwltool runs them anyway.
+    cwltool runs them anyway; ``note(kind, asked, given)`` hears of each cap.
     """
     resources = resources or {}
     cores = float(resources.get("cores") or 1)
@@ -33,9 +35,12 @@ def job_requirements(resources: dict[str, Any] | None, max_cores: float | None =
     cores_cap = max_cores if max_cores else float(os.cpu_count() or 1)
     memory_cap = max_memory if max_memory else machine_memory()
     if cores > cores_cap:
-        logger.info("A step asks for %g cores; running it with %g", cores, cores_cap)
+        if note is not None:
+            note("cores", cores, cores_cap)
         cores = cores_cap
     if memory_cap and memory > memory_cap:
+        if note is not None:
+            note("memory", memory, memory_cap)
         memory = memory_cap
     return {"cores": cores, "memory": memory, "disk": min(disk, 64 * 1024 * MIB)}
 

@@ -23,6 +23,7 @@ from cwltool.workflow import Workflow, WorkflowStep
 from toil.core.containers import record_image
 from toil.core.filestore import FileStore
 from toil.core.job import Job
+from toil.core.requirements import beyond_machine, say_once
 from toil.cwl import links, scatter
 from toil.cwl.callcache import StepCache, stored_locations
 from toil.cwl.container import RECORDER
@@ -219,7 +220,12 @@ def launch(parent: CWLJob, ref: ProcessRef, tool: Process, inputs: dict[str, Any
         resources = None
         if has_resource_requirement(tool):
             resources = resources_in_leader(tool, inputs, options, fileStore)
-        child = ToolJob(ref, inputs, names, name, job_requirements(resources, options.max_cores, options.max_memory))
+        def note(kind: str, asked: float, given: float) -> None:
+            say_once(beyond_machine(f"Step '{name}'", kind, asked, given),
+                     lambda text: fileStore.log_to_leader(text, logging.WARNING, here=False))
+
+        child = ToolJob(ref, inputs, names, name,
+                        job_requirements(resources, options.max_cores, options.max_memory, note))
     else:
         raise Unsupported(f"Cannot run a process of class {kind}")
     parent.addChild(child)

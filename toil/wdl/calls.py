@@ -7,6 +7,7 @@ from typing import Any
 
 import WDL
 
+from toil.core.requirements import beyond_machine, say_once
 from toil.wdl import runtime, values
 from toil.wdl.evaluate import WdlRuntimeError, describe_eval_error, eval_decls, eval_expr, with_pos
 from toil.wdl.task import TaskJob
@@ -56,4 +57,8 @@ def task_requirements(job: WdlJob, task: WDL.Tree.Task, given: EnvData) -> dict[
         logger.debug("Could not evaluate the runtime of %s in the leader: %s", task.name, e)
         return {}
     # Values that evaluated but are no size (memory: "lots") are the document's error, not ours to hide.
-    return runtime.requirements(settings, job.fileStore.frontend_settings.get("limits"))
+    def note(kind: str, asked: float, given: float) -> None:
+        say_once(beyond_machine(f"Task '{task.name}'", kind, asked, given),
+                 lambda text: job.fileStore.log_to_leader(text, logging.WARNING, here=False))
+
+    return runtime.requirements(settings, job.fileStore.frontend_settings.get("limits"), note)

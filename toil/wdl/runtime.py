@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+from collections.abc import Callable
 from typing import Any
 
 import WDL
@@ -100,8 +101,12 @@ def accelerators(runtime: dict[str, Any]) -> list[dict[str, Any]] | None:
     return None
 
 
-def requirements(runtime: dict[str, Any], limits: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Job requirements from plain runtime values, clamped to limits (cores/memory/disk) if given."""
+def requirements(runtime: dict[str, Any], limits: dict[str, Any] | None = None,
+                 note: Callable[[str, float, float], None] | None = None) -> dict[str, Any]:
+    """Job requirements from plain runtime values, clamped to limits (cores/memory/disk) if given.
+
+    ``note(kind, asked, given)`` hears of cores or memory clamped.
+    """
     found: dict[str, Any] = {
         "cores": parse_cores(runtime.get("cpu")),
         "memory": parse_memory(runtime.get("memory")),
@@ -113,6 +118,8 @@ def requirements(runtime: dict[str, Any], limits: dict[str, Any] | None = None) 
         found["preemptible"] = bool(preemptible) and str(preemptible).lower() not in ("false", "0")
     for name, limit in (limits or {}).items():
         if found.get(name) is not None and limit is not None:
+            if found[name] > limit and note is not None and name in ("cores", "memory"):
+                note(name, found[name], limit)
             found[name] = min(found[name], limit)
     return {name: value for name, value in found.items() if value is not None}
 

@@ -44,6 +44,10 @@ def test_requirements_are_clamped_to_limits() -> None:
     found = runtime.requirements({"cpu": 8, "memory": "64 GiB", "disks": "local-disk 1 SSD", "preemptible": 2},
                                  {"cores": 2.0, "memory": 4 * GIB, "disk": None})
     assert found == {"cores": 2.0, "memory": 4 * GIB, "disk": GIB, "preemptible": True}
+    heard: list[tuple[str, float, float]] = []
+    runtime.requirements({"cpu": 8, "memory": "64 GiB", "disks": "local-disk 1 SSD"},
+                         {"cores": 2.0, "memory": 4 * GIB, "disk": 0}, lambda *told: heard.append(told))
+    assert heard == [("cores", 8.0, 2.0), ("memory", 64 * GIB, 4 * GIB)], "disk is clamped without a word"
 
 
 def test_gpu_becomes_an_accelerator() -> None:
